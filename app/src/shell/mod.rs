@@ -1,0 +1,198 @@
+//! The signed-in frame: header with the account's name and partner ID, side navigation built
+//! from the permission module, account menu, and the home page.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{A, Outlet, Redirect};
+
+use crate::account::api::{AccountView, ShellView, SignOut, shell};
+use crate::error::AppError;
+use crate::permissions::Permission;
+
+/// One entry of the side navigation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NavItem {
+    pub label: &'static str,
+    pub href: &'static str,
+    /// `None` for pages every member may open.
+    pub permission: Option<Permission>,
+}
+
+/// The areas that exist so far, in the order the navigation lists them. An area is added here
+/// when it works, never as a placeholder.
+pub const NAV_ITEMS: &[NavItem] = &[NavItem { label: "Home", href: "/", permission: None }];
+
+/// Returns the navigation entries `account`'s role may use.
+pub fn nav_items(account: &AccountView) -> Vec<NavItem> {
+    NAV_ITEMS
+        .iter()
+        .copied()
+        .filter(|item| item.permission.is_none_or(|permission| account.can(permission)))
+        .collect()
+}
+
+type ShellResource = Resource<Result<Option<ShellView>, AppError>>;
+
+#[component]
+pub fn PortalLayout() -> impl IntoView {
+    let shell_data: ShellResource = Resource::new(|| (), |_| shell());
+    provide_context(shell_data);
+
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match shell_data.await {
+                    Ok(Some(ShellView { account: Some(account), name, email, accounts })) => {
+                        view! { <Frame account name email accounts_count=accounts.len() /> }.into_any()
+                    }
+                    Ok(Some(ShellView { account: None, .. })) => view! { <NotAMember /> }.into_any(),
+                    Ok(None) | Err(AppError::Unauthenticated) => view! { <Redirect path="/sign-in" /> }.into_any(),
+                    Err(error) => {
+                        let text = error.to_string();
+                        view! {
+                            <main class="centered">
+                                <div class="alert alert-error" role="alert">
+                                    {text}
+                                </div>
+                            </main>
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Frame(account: AccountView, name: String, email: String, accounts_count: usize) -> impl IntoView {
+    let items = nav_items(&account);
+    view! {
+        <div class="frame">
+            <header class="topbar">
+                <span class="brand">"Partner Portal"</span>
+                <span class="account-name" data-testid="account-name">
+                    {account.partner_name.clone()}
+                </span>
+                <span class="partner-id" data-testid="partner-id">
+                    "Partner ID " {account.partner_number.clone()}
+                </span>
+                <AccountMenu name email role=account.role.label() accounts_count />
+            </header>
+            <nav class="sidenav" aria-label="Portal areas">
+                <ul>
+                    {items
+                        .into_iter()
+                        .map(|item| {
+                            view! {
+                                <li>
+                                    <A href=item.href exact=true>
+                                        {item.label}
+                                    </A>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            </nav>
+            <main class="content">
+                <Outlet />
+            </main>
+        </div>
+    }
+}
+
+/// The account menu in the header. A `<details>` element opens it with or without JavaScript.
+#[component]
+fn AccountMenu(name: String, email: String, role: &'static str, accounts_count: usize) -> impl IntoView {
+    let sign_out = ServerAction::<SignOut>::new();
+    view! {
+        <details class="account-menu">
+            <summary data-testid="account-menu">{name.clone()}</summary>
+            <div class="menu-panel">
+                <p class="menu-identity">
+                    <strong>{name}</strong>
+                    <br />
+                    {email}
+                    <br />
+                    {role}
+                    {(accounts_count > 1).then(|| format!(" · member of {accounts_count} accounts"))}
+                </p>
+                <ActionForm action=sign_out>
+                    <button type="submit" class="button" data-testid="sign-out">
+                        "Sign out"
+                    </button>
+                </ActionForm>
+            </div>
+        </details>
+    }
+}
+
+#[component]
+fn NotAMember() -> impl IntoView {
+    let sign_out = ServerAction::<SignOut>::new();
+    view! {
+        <Title text="No account access" />
+        <main class="centered">
+            <div class="card">
+                <h1>"You are not a member of this account"</h1>
+                <p>"You were removed from the partner account, or it no longer exists. Ask its Owner or an Admin to invite you again."</p>
+                <ActionForm action=sign_out>
+                    <button type="submit" class="button">
+                        "Sign out"
+                    </button>
+                </ActionForm>
+            </div>
+        </main>
+    }
+}
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let shell_data = expect_context::<ShellResource>();
+    view! {
+        <Title text="Home" />
+        <Suspense>
+            {move || Suspend::new(async move {
+                let Ok(Some(ShellView { account: Some(account), name, .. })) = shell_data.await else {
+                    return ().into_any();
+                };
+                view! {
+                    <h1>"Welcome, " {name}</h1>
+                    <dl class="summary">
+                        <dt>"Company"</dt>
+                        <dd>{account.partner_name}</dd>
+                        <dt>"Partner ID"</dt>
+                        <dd>{account.partner_number}</dd>
+                        <dt>"Plan"</dt>
+                        <dd>{account.plan.label()}</dd>
+                        <dt>"Your role"</dt>
+                        <dd>{account.role.label()}</dd>
+                    </dl>
+                }
+                    .into_any()
+            })}
+        </Suspense>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::permissions::{Plan, Role};
+
+    #[test]
+    fn nav_lists_only_permitted_items() {
+        for role in Role::ALL {
+            let account = AccountView {
+                partner_number: "001".into(),
+                partner_name: "Acme".into(),
+                plan: Plan::Enterprise,
+                role,
+            };
+            for item in nav_items(&account) {
+                assert!(item.permission.is_none_or(|permission| role.can(permission)), "{role:?} sees {}", item.label);
+            }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! The `portal` binary: serves the partner portal and runs operator commands.
+
+use anyhow::Context;
+use app::infra::clock::Clock;
+use axum::serve::ListenerExt;
+use clap::{Parser, Subcommand};
+use server::config::{Config, LogFormat};
+use std::net::SocketAddr;
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser, Debug)]
+#[command(name = "portal", version, about = "Partner portal of an identity-verification service")]
+struct Cli {
+    #[command(flatten)]
+    config: Config,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the portal over HTTP (the default when no command is given).
+    Serve,
+    /// Apply database migrations, then exit.
+    Migrate,
+}
+
+#[tokio::main]
+async fn main() {
+    // A missing .env file is normal; a malformed one is reported.
+    if let Err(error) = dotenvy::dotenv()
+        && !error.not_found()
+    {
+        eprintln!("error: could not read .env: {error}");
+        std::process::exit(2);
+    }
+    let cli = Cli::parse();
+    init_logging(cli.config.log_format);
+
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(cli.config).await,
+        Command::Migrate => migrate(cli.config).await,
+    };
+    if let Err(error) = result {
+        tracing::error!("{error:#}");
+        eprintln!("error: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+    }
+}
+
+async fn migrate(config: Config) -> anyhow::Result<()> {
+    let state = server::build_state(&config, Clock::System).await?;
+    tracing::info!(database = state.db.engine(), "migrations applied");
+    state.db.close().await;
+    Ok(())
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let options = server::leptos_options(&config)?;
+    let state = server::build_state(&config, Clock::System).await?;
+    if !state.limits.enabled() {
+        tracing::warn!("rate limits are off (RATE_LIMITS=off); use this only for load tests");
+    }
+    server::spawn_maintenance(state.clone());
+    let app = server::router(state.clone(), options, &config);
+
+    let listener = tokio::net::TcpListener::bind(config.listen_addr)
+        .await
+        .with_context(|| format!("could not listen on {} (LISTEN_ADDR)", config.listen_addr))?
+        // Without TCP_NODELAY, keep-alive responses wait about 40 ms for delayed ACKs.
+        .tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+    tracing::info!(
+        address = %config.listen_addr,
+        public_url = %config.public_url,
+        database = state.db.engine(),
+        email = if config.smtp_url.is_some() { "smtp" } else { "outbox" },
+        "portal listening"
+    );
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("the HTTP server stopped with an error")?;
+
+    state.db.close().await;
+    tracing::info!("portal stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM; in-flight requests then finish before the server exits.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(error = %error, "could not listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
