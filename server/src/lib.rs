@@ -16,7 +16,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
+use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::sync::Arc;
 use std::time::Duration;
 use tower::ServiceBuilder;
@@ -85,7 +85,6 @@ pub fn router(state: AppState, options: LeptosOptions, config: &Config) -> Route
     let app_context = AppContext { state: state.clone(), options, static_dir: config.site_root.clone() };
     let pages = Router::<AppContext>::new()
         .leptos_routes_with_context(&app_context, routes, context, document)
-        .route("/api/{*name}", axum::routing::post(server_function).get(server_function))
         .fallback(not_found_or_file)
         .with_state(app_context);
 
@@ -94,10 +93,11 @@ pub fn router(state: AppState, options: LeptosOptions, config: &Config) -> Route
         .route("/healthz", get(healthz))
         .with_state(state)
         .merge(pages)
+        .layer(axum::middleware::from_fn(middleware::server_fn_error_status))
         .layer(axum::middleware::from_fn(middleware::default_no_store))
         .layer(axum::middleware::from_fn_with_state(origin, middleware::require_same_origin))
-        .layer(axum::middleware::from_fn(middleware::explain_payload_too_large))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(middleware::explain_payload_too_large));
     for (name, value) in security_headers(config) {
         app = app.layer(SetResponseHeaderLayer::if_not_present(name, value));
     }
@@ -146,11 +146,6 @@ impl axum::extract::FromRef<AppContext> for LeptosOptions {
     fn from_ref(context: &AppContext) -> Self {
         context.options.clone()
     }
-}
-
-async fn server_function(State(context): State<AppContext>, request: Request<Body>) -> impl IntoResponse {
-    let state = context.state.clone();
-    handle_server_fns_with_context(move || provide_context(state.clone()), request).await
 }
 
 /// Serves a file from the site folder, or the portal's not-found page. Files under `pkg/`

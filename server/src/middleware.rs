@@ -65,3 +65,22 @@ pub async fn explain_payload_too_large(request: Request, next: Next) -> Response
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
     explained
 }
+
+/// Gives each server-function error its HTTP status. Leptos answers every failed server
+/// function with 500 and the encoded error; this decodes the error and sets the status its
+/// variant names (422 for invalid fields, 401, 403, 429 …), so clients and logs see the real
+/// outcome. Plain HTML form posts are answered with a redirect instead and pass unchanged.
+pub async fn server_fn_error_status(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR || !response.headers().contains_key("serverfnerror") {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "The response could not be read.").into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+        parts.status = error.status_code();
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}

@@ -76,15 +76,3 @@ pub fn set_session_cookie(settings: &Settings, secret: Option<&str>) {
         response.append_header(SET_COOKIE, value);
     }
 }
-
-/// Gives a server function's error its HTTP status. A plain HTML form post keeps the redirect
-/// back to its page that Leptos sets, which carries the error in the query string.
-pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-    if let Err(error) = &result
-        && !request_meta().accepts_html
-        && let Some(response) = use_context::<ResponseOptions>()
-    {
-        response.set_status(error.status_code());
-    }
-    result
-}

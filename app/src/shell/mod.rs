@@ -75,7 +75,7 @@ fn Frame(account: AccountView, name: String, email: String, accounts_count: usiz
                     {account.partner_name.clone()}
                 </span>
                 <span class="partner-id" data-testid="partner-id">
-                    "Partner ID " {account.partner_number.clone()}
+                    {format!("Partner ID {}", account.partner_number)}
                 </span>
                 <AccountMenu name email role=account.role.label() accounts_count />
             </header>
