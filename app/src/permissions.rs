@@ -71,7 +71,10 @@ impl Role {
             Role::Owner => true,
             Role::Admin => true,
             Role::Operator => matches!(permission, ViewDashboard | RunSmartCheck | ViewJobs),
-            Role::Auditor => matches!(permission, ViewDashboard | ViewJobs | ViewBilling | ViewAuditLog),
+            Role::Auditor => matches!(
+                permission,
+                ViewDashboard | ViewJobs | ViewBilling | ViewAuditLog
+            ),
         }
     }
 
@@ -85,7 +88,10 @@ impl Role {
 
     /// The roles an account on `plan` may grant, highest first.
     pub fn available_on(plan: Plan) -> Vec<Role> {
-        Role::ALL.into_iter().filter(|role| role.is_available_on(plan)).collect()
+        Role::ALL
+            .into_iter()
+            .filter(|role| role.is_available_on(plan))
+            .collect()
     }
 
     pub fn as_str(self) -> &'static str {
@@ -280,7 +286,11 @@ mod tests {
 
     #[test]
     fn matrix_pins_every_cell() {
-        assert_eq!(MATRIX.len(), Permission::ALL.len(), "every permission has a row");
+        assert_eq!(
+            MATRIX.len(),
+            Permission::ALL.len(),
+            "every permission has a row"
+        );
         for (permission, expected) in MATRIX {
             for (role, allowed) in Role::ALL.into_iter().zip(expected) {
                 assert_eq!(role.can(permission), allowed, "{role:?} / {permission:?}");
@@ -297,15 +307,33 @@ mod tests {
 
     #[test]
     fn roles_available_by_plan() {
-        assert_eq!(Role::available_on(Plan::Standard), vec![Role::Owner, Role::Admin]);
+        assert_eq!(
+            Role::available_on(Plan::Standard),
+            vec![Role::Owner, Role::Admin]
+        );
         assert_eq!(Role::available_on(Plan::Enterprise), Role::ALL.to_vec());
     }
 
-    const OWNER_STD: Actor = Actor { role: Role::Owner, plan: Plan::Standard };
-    const OWNER_ENT: Actor = Actor { role: Role::Owner, plan: Plan::Enterprise };
-    const ADMIN_ENT: Actor = Actor { role: Role::Admin, plan: Plan::Enterprise };
-    const OPERATOR_ENT: Actor = Actor { role: Role::Operator, plan: Plan::Enterprise };
-    const AUDITOR_ENT: Actor = Actor { role: Role::Auditor, plan: Plan::Enterprise };
+    const OWNER_STD: Actor = Actor {
+        role: Role::Owner,
+        plan: Plan::Standard,
+    };
+    const OWNER_ENT: Actor = Actor {
+        role: Role::Owner,
+        plan: Plan::Enterprise,
+    };
+    const ADMIN_ENT: Actor = Actor {
+        role: Role::Admin,
+        plan: Plan::Enterprise,
+    };
+    const OPERATOR_ENT: Actor = Actor {
+        role: Role::Operator,
+        plan: Plan::Enterprise,
+    };
+    const AUDITOR_ENT: Actor = Actor {
+        role: Role::Auditor,
+        plan: Plan::Enterprise,
+    };
 
     #[test]
     fn invite_rules() {
@@ -323,7 +351,11 @@ mod tests {
             (AUDITOR_ENT, Role::Auditor, Err(NotAllowed)),
         ];
         for (actor, role, expected) in cases {
-            assert_eq!(check_invite(actor, role), expected, "{actor:?} invites {role:?}");
+            assert_eq!(
+                check_invite(actor, role),
+                expected,
+                "{actor:?} invites {role:?}"
+            );
         }
     }
 
@@ -334,15 +366,57 @@ mod tests {
             // (actor, current, new, is_self, owner_count, expected)
             (OWNER_ENT, Role::Admin, Role::Owner, false, 1, Ok(())),
             (OWNER_ENT, Role::Owner, Role::Admin, false, 2, Ok(())),
-            (OWNER_ENT, Role::Owner, Role::Admin, false, 1, Err(LastOwner)),
+            (
+                OWNER_ENT,
+                Role::Owner,
+                Role::Admin,
+                false,
+                1,
+                Err(LastOwner),
+            ),
             (OWNER_ENT, Role::Owner, Role::Admin, true, 2, Err(OwnRole)),
             (ADMIN_ENT, Role::Admin, Role::Auditor, true, 1, Err(OwnRole)),
             (ADMIN_ENT, Role::Operator, Role::Admin, false, 1, Ok(())),
-            (ADMIN_ENT, Role::Operator, Role::Owner, false, 1, Err(OnlyOwnerGrantsOwner)),
-            (ADMIN_ENT, Role::Owner, Role::Admin, false, 2, Err(OnlyOwnerManagesOwner)),
-            (OWNER_STD, Role::Admin, Role::Operator, false, 1, Err(RoleNeedsEnterprise)),
-            (OPERATOR_ENT, Role::Auditor, Role::Operator, false, 1, Err(NotAllowed)),
-            (AUDITOR_ENT, Role::Operator, Role::Auditor, false, 1, Err(NotAllowed)),
+            (
+                ADMIN_ENT,
+                Role::Operator,
+                Role::Owner,
+                false,
+                1,
+                Err(OnlyOwnerGrantsOwner),
+            ),
+            (
+                ADMIN_ENT,
+                Role::Owner,
+                Role::Admin,
+                false,
+                2,
+                Err(OnlyOwnerManagesOwner),
+            ),
+            (
+                OWNER_STD,
+                Role::Admin,
+                Role::Operator,
+                false,
+                1,
+                Err(RoleNeedsEnterprise),
+            ),
+            (
+                OPERATOR_ENT,
+                Role::Auditor,
+                Role::Operator,
+                false,
+                1,
+                Err(NotAllowed),
+            ),
+            (
+                AUDITOR_ENT,
+                Role::Operator,
+                Role::Auditor,
+                false,
+                1,
+                Err(NotAllowed),
+            ),
         ];
         for (actor, current, new, is_self, owners, expected) in cases {
             assert_eq!(
@@ -378,7 +452,10 @@ mod tests {
     #[test]
     fn downgrade_blocked_by_enterprise_roles() {
         let roles = [Role::Owner, Role::Auditor, Role::Operator, Role::Auditor];
-        assert_eq!(roles_blocking_plan(Plan::Standard, &roles), vec![Role::Operator, Role::Auditor]);
+        assert_eq!(
+            roles_blocking_plan(Plan::Standard, &roles),
+            vec![Role::Operator, Role::Auditor]
+        );
         assert!(roles_blocking_plan(Plan::Enterprise, &roles).is_empty());
         assert!(roles_blocking_plan(Plan::Standard, &[Role::Owner, Role::Admin]).is_empty());
     }

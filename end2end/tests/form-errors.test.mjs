@@ -3,7 +3,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gotoHydrated, startStack, uniqueEmail } from './support.mjs';
+import { startStack, uniqueEmail } from './support.mjs';
 
 let stack;
 before(async () => {
@@ -18,7 +18,7 @@ const expectedRejection = (endpoint, status) =>
   new RegExp(`^console error on .*status of ${status}\\b.*\\(at http://127\\.0\\.0\\.1:\\d+/api/${endpoint}\\)$`);
 
 test('sign-up with a too-short password shows the rule beside the field and keeps the other values', async () => {
-  const { context, assertClean } = await stack.newContext();
+  const { context, assertClean, gotoHydrated } = await stack.newContext();
   const page = await context.newPage();
   const email = uniqueEmail('short');
 
@@ -51,7 +51,7 @@ test('sign-up with a too-short password shows the rule beside the field and keep
 });
 
 test('sign-in with a wrong password shows the credentials message and keeps the address', async () => {
-  const { context, assertClean } = await stack.newContext();
+  const { context, assertClean, gotoHydrated } = await stack.newContext();
   const page = await context.newPage();
   const email = uniqueEmail('nobody');
 

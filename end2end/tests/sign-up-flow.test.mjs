@@ -3,7 +3,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { extractTokenLink, gotoHydrated, startStack, uniqueEmail } from './support.mjs';
+import { extractTokenLink, startStack, uniqueEmail } from './support.mjs';
 
 let stack;
 before(async () => {
@@ -14,7 +14,7 @@ after(async () => {
 });
 
 test('a new owner signs up, confirms the email, signs in, sees the shell and signs out', async () => {
-  const { context, assertClean } = await stack.newContext();
+  const { context, assertClean, gotoHydrated } = await stack.newContext();
   const page = await context.newPage();
   const company = 'Savannah Lending Ltd';
   const email = uniqueEmail('owner');

@@ -111,8 +111,12 @@ class Child {
   /** Sends SIGTERM and waits for the exit; returns it, or throws if it does not come. */
   async stop(timeoutMs = 10_000) {
     if (!this.exit) this.process.kill('SIGTERM');
-    const timer = new Promise((resolve) => setTimeout(resolve, timeoutMs, 'timeout'));
-    const result = await Promise.race([this.exited, timer]);
+    let timer;
+    const timeout = new Promise((resolve) => {
+      timer = setTimeout(resolve, timeoutMs, 'timeout');
+    });
+    const result = await Promise.race([this.exited, timeout]);
+    clearTimeout(timer);
     if (result === 'timeout') {
       this.process.kill('SIGKILL');
       await this.exited;
@@ -176,6 +180,8 @@ export async function startPortal(workDir, smtpUrl, extraEnv = {}) {
     SITE_ROOT,
     SMTP_URL: smtpUrl,
     LOG_FORMAT: 'text',
+    // Plain text, so that log lines quoted in a failure message have no colour codes.
+    NO_COLOR: '1',
     RUST_LOG: process.env.RUST_LOG || 'info,sqlx=warn',
     ...extraEnv,
   });
@@ -310,6 +316,19 @@ async function newGuardedContext(browser, baseUrl, options = {}) {
   return {
     context,
     problems: () => [...problems],
+    /**
+     * Opens `target` and waits until the WASM has hydrated the page (`<body data-hydrated>`).
+     * On a timeout the error lists what the browser reported, such as a missing WASM file.
+     */
+    async gotoHydrated(page, target) {
+      await page.goto(target);
+      try {
+        await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
+      } catch (error) {
+        const reported = problems.length ? problems.join('\n') : 'nothing';
+        throw new Error(`${target} did not hydrate: ${error.message}\nthe browser reported:\n${reported}`);
+      }
+    },
     /** Fails when anything was recorded, except entries that match one of `allowed`. */
     assertClean(allowed = []) {
       const left = problems.filter((problem) => !allowed.some((pattern) => pattern.test(problem)));
@@ -318,12 +337,6 @@ async function newGuardedContext(browser, baseUrl, options = {}) {
       }
     },
   };
-}
-
-/** Opens `path` and waits until the WASM has hydrated the page (`<body data-hydrated>`). */
-export async function gotoHydrated(page, target) {
-  await page.goto(target);
-  await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
 }
 
 /** Reads the messages that the SMTP server stored in its Maildir. */

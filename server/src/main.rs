@@ -9,7 +9,11 @@ use std::net::SocketAddr;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser, Debug)]
-#[command(name = "portal", version, about = "Partner portal of an identity-verification service")]
+#[command(
+    name = "portal",
+    version,
+    about = "Partner portal of an identity-verification service"
+)]
 struct Cli {
     #[command(flatten)]
     config: Config,
@@ -50,7 +54,8 @@ async fn main() {
 }
 
 fn init_logging(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     match format {
         LogFormat::Text => builder.init(),
@@ -88,10 +93,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         email = if config.smtp_url.is_some() { "smtp" } else { "outbox" },
         "portal listening"
     );
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("the HTTP server stopped with an error")?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("the HTTP server stopped with an error")?;
 
     state.db.close().await;
     tracing::info!("portal stopped");

@@ -21,8 +21,7 @@ use {
 };
 
 /// The same answer for every address, so the form never reveals who has an account.
-pub const EMAIL_SENT_IF_ACCOUNT: &str =
-    "If that address has an account that needs it, we have sent an email. Check your inbox and spam folder.";
+pub const EMAIL_SENT_IF_ACCOUNT: &str = "If that address has an account that needs it, we have sent an email. Check your inbox and spam folder.";
 
 /// What opening a confirmation link did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,12 +65,20 @@ pub struct AccountChoice {
 
 #[cfg(feature = "ssr")]
 fn check_limits(state: &AppState, checks: &[(Bucket, &str)]) -> Result<(), AppError> {
-    checks.iter().try_for_each(|(bucket, key)| state.limits.check(*bucket, key))
+    checks
+        .iter()
+        .try_for_each(|(bucket, key)| state.limits.check(*bucket, key))
 }
 
 #[cfg(feature = "ssr")]
-fn collect<T>(errors: &mut Vec<FieldError>, field: &str, parsed: Result<T, &'static str>) -> Option<T> {
-    parsed.map_err(|message| errors.push(FieldError::new(field, message))).ok()
+fn collect<T>(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    parsed: Result<T, &'static str>,
+) -> Option<T> {
+    parsed
+        .map_err(|message| errors.push(FieldError::new(field, message)))
+        .ok()
 }
 
 #[server(prefix = "/api", endpoint = "sign_up")]
@@ -93,8 +100,13 @@ pub async fn sign_up(
     let name = collect(&mut errors, "name", PersonName::parse(&name));
     let email = collect(&mut errors, "email", EmailAddress::parse(&email));
     let password = collect(&mut errors, "password", NewPassword::parse(&password));
-    if password.is_some() && password_confirm != password.as_ref().map(|p| p.expose()).unwrap_or_default() {
-        errors.push(FieldError::new("password_confirm", "The two passwords do not match."));
+    if password.is_some()
+        && password_confirm != password.as_ref().map(|p| p.expose()).unwrap_or_default()
+    {
+        errors.push(FieldError::new(
+            "password_confirm",
+            "The two passwords do not match.",
+        ));
     }
     let (Some(company), Some(country), Some(name), Some(email), Some(password), true) =
         (company, country, name, email, password, errors.is_empty())
@@ -104,16 +116,27 @@ pub async fn sign_up(
 
     let now = state.clock.now_ms();
     let password_hash = passwords::hash(&password).await?;
-    let account = service::NewAccount { company, country, name, email, password_hash };
+    let account = service::NewAccount {
+        company,
+        country,
+        name,
+        email,
+        password_hash,
+    };
     let mut tx = state.db.begin().await?;
     let Some(created) = service::create_account(&mut tx, &account, now).await? else {
         drop(tx);
         tracing::info!("sign-up with an address that already has a login");
-        send_email(&state, emails::already_registered(&state.settings, account.email.as_str())).await;
+        send_email(
+            &state,
+            emails::already_registered(&state.settings, account.email.as_str()),
+        )
+        .await;
         leptos_axum::redirect("/check-email");
         return Ok(());
     };
-    let secret = service::issue_token(&mut tx, &created.user_id, TokenPurpose::ConfirmEmail, now).await?;
+    let secret =
+        service::issue_token(&mut tx, &created.user_id, TokenPurpose::ConfirmEmail, now).await?;
     audit::record(
         &mut tx,
         AuditEvent {
@@ -129,7 +152,12 @@ pub async fn sign_up(
     tx.commit().await?;
 
     tracing::info!(partner.number = %created.partner_number, user.id = %created.user_id, "partner account created");
-    let email = emails::confirm_email(&state.settings, account.email.as_str(), account.name.as_str(), &secret);
+    let email = emails::confirm_email(
+        &state.settings,
+        account.email.as_str(),
+        account.name.as_str(),
+        &secret,
+    );
     send_email(&state, email).await;
     leptos_axum::redirect("/check-email");
     Ok(())
@@ -152,7 +180,14 @@ pub async fn confirm_email(token: String) -> Result<ConfirmOutcome, AppError> {
     let now = state.clock.now_ms();
 
     let mut tx = state.db.begin().await?;
-    let user_id = match service::consume_token(&mut tx, token.trim(), TokenPurpose::ConfirmEmail, now).await? {
+    let user_id = match service::consume_token(
+        &mut tx,
+        token.trim(),
+        TokenPurpose::ConfirmEmail,
+        now,
+    )
+    .await?
+    {
         TokenState::Consumed { user_id } => user_id,
         TokenState::AlreadyUsed { user_id } => {
             drop(tx);
@@ -163,7 +198,9 @@ pub async fn confirm_email(token: String) -> Result<ConfirmOutcome, AppError> {
             };
         }
         TokenState::Expired => {
-            return Err(AppError::Gone("This confirmation link has expired. Ask for a new one on the sign-in page.".into()));
+            return Err(AppError::Gone(
+                "This confirmation link has expired. Ask for a new one on the sign-in page.".into(),
+            ));
         }
         TokenState::Unknown => {
             return Err(AppError::NotFound("This confirmation link is not valid. Check that you copied the whole link, or ask for a new one on the sign-in page.".into()));
@@ -190,14 +227,24 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     let state = app_state()?;
     let meta = request_meta();
     let account_key = email.trim().to_lowercase();
-    check_limits(&state, &[(Bucket::SignInIp, &meta.ip), (Bucket::SignInAccount, &account_key)])?;
+    check_limits(
+        &state,
+        &[
+            (Bucket::SignInIp, &meta.ip),
+            (Bucket::SignInAccount, &account_key),
+        ],
+    )?;
 
     let email = EmailAddress::parse(&email).map_err(|message| AppError::field("email", message))?;
     if password.is_empty() {
         return Err(AppError::field("password", "Enter your password."));
     }
     let user = service::find_by_email(&state.db, &email).await?;
-    let verified = passwords::verify(&password, user.as_ref().map(|user| user.password_hash.as_str())).await?;
+    let verified = passwords::verify(
+        &password,
+        user.as_ref().map(|user| user.password_hash.as_str()),
+    )
+    .await?;
     let now = state.clock.now_ms();
     let user = match user {
         Some(user) if verified => user,
@@ -279,7 +326,13 @@ async fn send_account_link(email: String, purpose: TokenPurpose) -> Result<(), A
     let state = app_state()?;
     let meta = request_meta();
     let account_key = email.trim().to_lowercase();
-    check_limits(&state, &[(Bucket::EmailIp, &meta.ip), (Bucket::EmailAccount, &account_key)])?;
+    check_limits(
+        &state,
+        &[
+            (Bucket::EmailIp, &meta.ip),
+            (Bucket::EmailAccount, &account_key),
+        ],
+    )?;
     let email = EmailAddress::parse(&email).map_err(|message| AppError::field("email", message))?;
 
     let now = state.clock.now_ms();
@@ -294,33 +347,54 @@ async fn send_account_link(email: String, purpose: TokenPurpose) -> Result<(), A
     tx.commit().await?;
 
     let message = match purpose {
-        TokenPurpose::ConfirmEmail => emails::confirm_email(&state.settings, email.as_str(), &user.name, &secret),
-        TokenPurpose::ResetPassword => emails::reset_password(&state.settings, email.as_str(), &user.name, &secret),
+        TokenPurpose::ConfirmEmail => {
+            emails::confirm_email(&state.settings, email.as_str(), &user.name, &secret)
+        }
+        TokenPurpose::ResetPassword => {
+            emails::reset_password(&state.settings, email.as_str(), &user.name, &secret)
+        }
     };
     send_email(&state, message).await;
     Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "reset_password")]
-pub async fn reset_password(token: String, password: String, password_confirm: String) -> Result<(), AppError> {
+pub async fn reset_password(
+    token: String,
+    password: String,
+    password_confirm: String,
+) -> Result<(), AppError> {
     let state = app_state()?;
     let meta = request_meta();
     check_limits(&state, &[(Bucket::EmailIp, &meta.ip)])?;
-    let password = NewPassword::parse(&password).map_err(|message| AppError::field("password", message))?;
+    let password =
+        NewPassword::parse(&password).map_err(|message| AppError::field("password", message))?;
     if password.expose() != password_confirm {
-        return Err(AppError::field("password_confirm", "The two passwords do not match."));
+        return Err(AppError::field(
+            "password_confirm",
+            "The two passwords do not match.",
+        ));
     }
 
     let password_hash = passwords::hash(&password).await?;
     let now = state.clock.now_ms();
     let mut tx = state.db.begin().await?;
-    let user_id = match service::consume_token(&mut tx, token.trim(), TokenPurpose::ResetPassword, now).await? {
+    let user_id = match service::consume_token(
+        &mut tx,
+        token.trim(),
+        TokenPurpose::ResetPassword,
+        now,
+    )
+    .await?
+    {
         TokenState::Consumed { user_id } => user_id,
         TokenState::AlreadyUsed { .. } => {
             return Err(AppError::Gone("This reset link was already used. Ask for a new one if you still need to reset your password.".into()));
         }
         TokenState::Expired => {
-            return Err(AppError::Gone("This reset link has expired: links work for one hour. Ask for a new one.".into()));
+            return Err(AppError::Gone(
+                "This reset link has expired: links work for one hour. Ask for a new one.".into(),
+            ));
         }
         TokenState::Unknown => {
             return Err(AppError::NotFound("This reset link is not valid. Check that you copied the whole link, or ask for a new one.".into()));
@@ -353,7 +427,10 @@ pub async fn shell() -> Result<Option<ShellView>, AppError> {
     let Some(signed_in) = session::current().await? else {
         return Ok(None);
     };
-    let selected = signed_in.member.as_ref().map(|member| member.partner_id.clone());
+    let selected = signed_in
+        .member
+        .as_ref()
+        .map(|member| member.partner_id.clone());
     let accounts = session::memberships(&state.db, &signed_in.user_id)
         .await?
         .into_iter()
@@ -370,5 +447,10 @@ pub async fn shell() -> Result<Option<ShellView>, AppError> {
         plan: member.plan,
         role: member.role,
     });
-    Ok(Some(ShellView { name: signed_in.name, email: signed_in.email, account, accounts }))
+    Ok(Some(ShellView {
+        name: signed_in.name,
+        email: signed_in.email,
+        account,
+        accounts,
+    }))
 }

@@ -5,7 +5,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::api::{
-    ConfirmOutcome, RequestPasswordReset, ResendConfirmation, ResetPassword, SignIn, SignUp, confirm_email,
+    ConfirmOutcome, RequestPasswordReset, ResendConfirmation, ResetPassword, SignIn, SignUp,
+    confirm_email,
 };
 use crate::error::AppError;
 use crate::fields::countries;
@@ -28,7 +29,11 @@ fn AuthCard(title: &'static str, children: Children) -> impl IntoView {
 
 /// Errors that belong to no single field.
 fn form_level(error: Signal<Option<AppError>>) -> Signal<Option<AppError>> {
-    Signal::derive(move || error.get().filter(|error| !matches!(error, AppError::Invalid(_))))
+    Signal::derive(move || {
+        error
+            .get()
+            .filter(|error| !matches!(error, AppError::Invalid(_)))
+    })
 }
 
 fn query_flag(name: &'static str) -> Signal<bool> {

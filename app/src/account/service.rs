@@ -41,7 +41,10 @@ pub struct Credentials {
     pub email_confirmed_at: Option<i64>,
 }
 
-pub async fn find_by_email<'c>(exec: impl IntoExec<'c>, email: &EmailAddress) -> Result<Option<Credentials>, sqlx::Error> {
+pub async fn find_by_email<'c>(
+    exec: impl IntoExec<'c>,
+    email: &EmailAddress,
+) -> Result<Option<Credentials>, sqlx::Error> {
     fetch_optional!(
         exec,
         Credentials,
@@ -67,7 +70,11 @@ pub struct CreatedAccount {
 
 /// Creates the partner account, its first Owner (email not yet confirmed) and the membership
 /// in one transaction. Returns `None`, changing nothing, when the email already has a login.
-pub async fn create_account(tx: &mut Tx, account: &NewAccount, now: i64) -> Result<Option<CreatedAccount>, sqlx::Error> {
+pub async fn create_account(
+    tx: &mut Tx,
+    account: &NewAccount,
+    now: i64,
+) -> Result<Option<CreatedAccount>, sqlx::Error> {
     let user_id = new_id();
     let inserted = execute!(
         &mut *tx,
@@ -106,12 +113,21 @@ pub async fn create_account(tx: &mut Tx, account: &NewAccount, now: i64) -> Resu
         user_id.as_str(),
         now,
     )?;
-    Ok(Some(CreatedAccount { user_id, partner_id, partner_number: PartnerNumber(number) }))
+    Ok(Some(CreatedAccount {
+        user_id,
+        partner_id,
+        partner_number: PartnerNumber(number),
+    }))
 }
 
 /// Issues a new single-use token for `user_id` and returns its secret. Earlier unused tokens
 /// with the same purpose stop working, so only the newest link in the inbox opens.
-pub async fn issue_token(tx: &mut Tx, user_id: &str, purpose: TokenPurpose, now: i64) -> Result<String, sqlx::Error> {
+pub async fn issue_token(
+    tx: &mut Tx,
+    user_id: &str,
+    purpose: TokenPurpose,
+    now: i64,
+) -> Result<String, sqlx::Error> {
     execute!(
         &mut *tx,
         "UPDATE email_tokens SET used_at = $1 WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL",
@@ -143,14 +159,23 @@ struct TokenRow {
 #[derive(Debug, PartialEq, Eq)]
 pub enum TokenState {
     /// Valid; it is now marked used.
-    Consumed { user_id: String },
-    AlreadyUsed { user_id: String },
+    Consumed {
+        user_id: String,
+    },
+    AlreadyUsed {
+        user_id: String,
+    },
     Expired,
     Unknown,
 }
 
 /// Marks the token used if it is valid, inside `tx`, and reports what it found.
-pub async fn consume_token(tx: &mut Tx, secret: &str, purpose: TokenPurpose, now: i64) -> Result<TokenState, sqlx::Error> {
+pub async fn consume_token(
+    tx: &mut Tx,
+    secret: &str,
+    purpose: TokenPurpose,
+    now: i64,
+) -> Result<TokenState, sqlx::Error> {
     let token_hash = hash_secret(secret);
     let row = fetch_optional!(
         &mut *tx,
@@ -163,16 +188,29 @@ pub async fn consume_token(tx: &mut Tx, secret: &str, purpose: TokenPurpose, now
         return Ok(TokenState::Unknown);
     };
     if row.used_at.is_some() {
-        return Ok(TokenState::AlreadyUsed { user_id: row.user_id });
+        return Ok(TokenState::AlreadyUsed {
+            user_id: row.user_id,
+        });
     }
     if now >= row.expires_at {
         return Ok(TokenState::Expired);
     }
-    execute!(&mut *tx, "UPDATE email_tokens SET used_at = $1 WHERE token_hash = $2", now, token_hash.as_str())?;
-    Ok(TokenState::Consumed { user_id: row.user_id })
+    execute!(
+        &mut *tx,
+        "UPDATE email_tokens SET used_at = $1 WHERE token_hash = $2",
+        now,
+        token_hash.as_str()
+    )?;
+    Ok(TokenState::Consumed {
+        user_id: row.user_id,
+    })
 }
 
-pub async fn mark_email_confirmed<'c>(exec: impl IntoExec<'c>, user_id: &str, now: i64) -> Result<(), sqlx::Error> {
+pub async fn mark_email_confirmed<'c>(
+    exec: impl IntoExec<'c>,
+    user_id: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     execute!(
         exec,
         "UPDATE users SET email_confirmed_at = $1 WHERE id = $2 AND email_confirmed_at IS NULL",
@@ -192,13 +230,25 @@ pub async fn is_email_confirmed(db: &Db, user_id: &str) -> Result<bool, sqlx::Er
     Ok(matches!(confirmed, Some((Some(_),))))
 }
 
-pub async fn set_password<'c>(exec: impl IntoExec<'c>, user_id: &str, password_hash: &str) -> Result<(), sqlx::Error> {
-    execute!(exec, "UPDATE users SET password_hash = $1 WHERE id = $2", password_hash, user_id)?;
+pub async fn set_password<'c>(
+    exec: impl IntoExec<'c>,
+    user_id: &str,
+    password_hash: &str,
+) -> Result<(), sqlx::Error> {
+    execute!(
+        exec,
+        "UPDATE users SET password_hash = $1 WHERE id = $2",
+        password_hash,
+        user_id
+    )?;
     Ok(())
 }
 
 /// Returns the first account `user_id` belongs to, to select at sign-in.
-pub async fn first_partner<'c>(exec: impl IntoExec<'c>, user_id: &str) -> Result<Option<String>, sqlx::Error> {
+pub async fn first_partner<'c>(
+    exec: impl IntoExec<'c>,
+    user_id: &str,
+) -> Result<Option<String>, sqlx::Error> {
     let row = fetch_optional!(
         exec,
         (String,),
@@ -220,7 +270,11 @@ pub async fn delete_expired(state: &crate::infra::state::AppState) -> Result<(),
         now - settings.session_idle_ms,
         now - settings.session_max_ms,
     )?;
-    let tokens = execute!(&state.db, "DELETE FROM email_tokens WHERE expires_at < $1", now - 24 * HOUR_MS)?;
+    let tokens = execute!(
+        &state.db,
+        "DELETE FROM email_tokens WHERE expires_at < $1",
+        now - 24 * HOUR_MS
+    )?;
     tracing::debug!(sessions, tokens, "expired sessions and links deleted");
     Ok(())
 }

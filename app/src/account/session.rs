@@ -27,7 +27,10 @@ pub struct Member {
 
 impl Member {
     pub fn actor(&self) -> Actor {
-        Actor { role: self.role, plan: self.plan }
+        Actor {
+            role: self.role,
+            plan: self.plan,
+        }
     }
 }
 
@@ -88,17 +91,27 @@ pub async fn create<'c>(
 }
 
 pub async fn delete<'c>(exec: impl IntoExec<'c>, session_hash: &str) -> Result<(), sqlx::Error> {
-    execute!(exec, "DELETE FROM sessions WHERE id_hash = $1", session_hash)?;
+    execute!(
+        exec,
+        "DELETE FROM sessions WHERE id_hash = $1",
+        session_hash
+    )?;
     Ok(())
 }
 
 /// Ends every session of `user_id`, as after a password change.
-pub async fn delete_all_for_user<'c>(exec: impl IntoExec<'c>, user_id: &str) -> Result<u64, sqlx::Error> {
+pub async fn delete_all_for_user<'c>(
+    exec: impl IntoExec<'c>,
+    user_id: &str,
+) -> Result<u64, sqlx::Error> {
     execute!(exec, "DELETE FROM sessions WHERE user_id = $1", user_id)
 }
 
 /// Lists the accounts `user_id` belongs to, by partner ID.
-pub async fn memberships<'c>(exec: impl IntoExec<'c>, user_id: &str) -> Result<Vec<MembershipRow>, sqlx::Error> {
+pub async fn memberships<'c>(
+    exec: impl IntoExec<'c>,
+    user_id: &str,
+) -> Result<Vec<MembershipRow>, sqlx::Error> {
     fetch_all!(
         exec,
         MembershipRow,
@@ -136,13 +149,20 @@ pub async fn load(state: &AppState, session_hash: &str) -> Result<Option<SignedI
     };
 
     let settings = &state.settings;
-    if now - row.last_seen_at > settings.session_idle_ms || now - row.created_at > settings.session_max_ms {
+    if now - row.last_seen_at > settings.session_idle_ms
+        || now - row.created_at > settings.session_max_ms
+    {
         delete(db, session_hash).await?;
         tracing::info!(user.id = %row.user_id, "session expired");
         return Ok(None);
     }
     if now - row.last_seen_at > TOUCH_INTERVAL_MS {
-        execute!(db, "UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2", now, session_hash)?;
+        execute!(
+            db,
+            "UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2",
+            now,
+            session_hash
+        )?;
     }
 
     let member = match row.partner_id.as_deref() {
@@ -169,7 +189,11 @@ pub async fn load(state: &AppState, session_hash: &str) -> Result<Option<SignedI
     }))
 }
 
-async fn membership(db: &Db, user_id: &str, partner_id: &str) -> Result<Option<MembershipRow>, sqlx::Error> {
+async fn membership(
+    db: &Db,
+    user_id: &str,
+    partner_id: &str,
+) -> Result<Option<MembershipRow>, sqlx::Error> {
     fetch_optional!(
         db,
         MembershipRow,
@@ -194,7 +218,9 @@ pub async fn require_permission(permission: Permission) -> Result<Member, AppErr
     let member = require_member().await?;
     if !member.role.can(permission) {
         tracing::warn!(member.id = %member.user_id, partner.id = %member.partner_id, ?permission, "permission denied");
-        return Err(AppError::Forbidden("Your role does not allow this. Ask an Owner or Admin of your account.".into()));
+        return Err(AppError::Forbidden(
+            "Your role does not allow this. Ask an Owner or Admin of your account.".into(),
+        ));
     }
     Ok(member)
 }

@@ -63,7 +63,10 @@ impl<'c> IntoExec<'c> for &'c mut Tx {
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
     #[error("could not create the data folder {path}: {source}")]
-    DataDir { path: String, source: std::io::Error },
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("could not connect to the database: {0}")]
     Connect(#[source] sqlx::Error),
     #[error("a database migration failed, so the server did not start: {0}")]

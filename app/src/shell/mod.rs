@@ -20,14 +20,21 @@ pub struct NavItem {
 
 /// The areas that exist so far, in the order the navigation lists them. An area is added here
 /// when it works, never as a placeholder.
-pub const NAV_ITEMS: &[NavItem] = &[NavItem { label: "Home", href: "/", permission: None }];
+pub const NAV_ITEMS: &[NavItem] = &[NavItem {
+    label: "Home",
+    href: "/",
+    permission: None,
+}];
 
 /// Returns the navigation entries `account`'s role may use.
 pub fn nav_items(account: &AccountView) -> Vec<NavItem> {
     NAV_ITEMS
         .iter()
         .copied()
-        .filter(|item| item.permission.is_none_or(|permission| account.can(permission)))
+        .filter(|item| {
+            item.permission
+                .is_none_or(|permission| account.can(permission))
+        })
         .collect()
 }
 
@@ -65,7 +72,12 @@ pub fn PortalLayout() -> impl IntoView {
 }
 
 #[component]
-fn Frame(account: AccountView, name: String, email: String, accounts_count: usize) -> impl IntoView {
+fn Frame(
+    account: AccountView,
+    name: String,
+    email: String,
+    accounts_count: usize,
+) -> impl IntoView {
     let items = nav_items(&account);
     view! {
         <div class="frame">
@@ -104,7 +116,12 @@ fn Frame(account: AccountView, name: String, email: String, accounts_count: usiz
 
 /// The account menu in the header. A `<details>` element opens it with or without JavaScript.
 #[component]
-fn AccountMenu(name: String, email: String, role: &'static str, accounts_count: usize) -> impl IntoView {
+fn AccountMenu(
+    name: String,
+    email: String,
+    role: &'static str,
+    accounts_count: usize,
+) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     view! {
         <details class="account-menu">
@@ -191,7 +208,12 @@ mod tests {
                 role,
             };
             for item in nav_items(&account) {
-                assert!(item.permission.is_none_or(|permission| role.can(permission)), "{role:?} sees {}", item.label);
+                assert!(
+                    item.permission
+                        .is_none_or(|permission| role.can(permission)),
+                    "{role:?} sees {}",
+                    item.label
+                );
             }
         }
     }

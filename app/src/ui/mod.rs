@@ -3,8 +3,8 @@
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos::server_fn::error::ServerFnUrlError;
-use leptos_router::hooks::use_query_map;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 use crate::error::AppError;
 

@@ -1,5 +1,5 @@
 //! Integration tests: the real router, driven in-process, on SQLite and on PostgreSQL.
 
 mod accounts;
-mod web;
 mod support;
+mod web;
