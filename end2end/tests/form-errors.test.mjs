@@ -13,11 +13,11 @@ after(async () => {
   await stack?.stop();
 });
 
-// Chromium logs every 4xx answer to fetch() as a console error; these are the expected ones.
+// Chromium logs every 4xx response to fetch() as a console error. These are the expected ones.
 const expectedRejection = (endpoint, status) =>
   new RegExp(`^console error on .*status of ${status}\\b.*\\(at http://127\\.0\\.0\\.1:\\d+/api/${endpoint}\\)$`);
 
-test('sign-up with a too-short password shows the rule beside the field and keeps the other values', async () => {
+test('sign-up rejects a short password', async () => {
   const { context, assertClean, gotoHydrated } = await stack.newContext();
   const page = await context.newPage();
   const email = uniqueEmail('short');
@@ -50,7 +50,7 @@ test('sign-up with a too-short password shows the rule beside the field and keep
   await context.close();
 });
 
-test('sign-in with a wrong password shows the credentials message and keeps the address', async () => {
+test('sign-in rejects a wrong password', async () => {
   const { context, assertClean, gotoHydrated } = await stack.newContext();
   const page = await context.newPage();
   const email = uniqueEmail('nobody');

@@ -14,8 +14,8 @@ after(async () => {
 });
 
 for (const pagePath of ['/sign-in', '/sign-up']) {
-  test(`${pagePath} hydrates: the show/hide button reveals the password, with no browser errors`, async () => {
-    const { context, assertClean } = await stack.newContext();
+  test(`${pagePath} hydrates without browser errors`, async () => {
+    const { context, assertClean, waitForHydration } = await stack.newContext();
     const page = await context.newPage();
     const assets = [];
     page.on('response', (response) => {
@@ -25,7 +25,7 @@ for (const pagePath of ['/sign-in', '/sign-up']) {
     const response = await page.goto(pagePath);
     assert.equal(response.status(), 200);
     assert.match(response.headers()['content-security-policy'] ?? '', /script-src 'self' 'nonce-[^']+' 'wasm-unsafe-eval'/);
-    await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
+    await waitForHydration(page);
 
     const input = page.locator('input[name=password]');
     const toggle = page.locator('[data-testid=toggle-password]');

@@ -1,5 +1,5 @@
-// A new Owner signs up, confirms the address through the emailed link, signs in, sees the
-// portal shell and signs out, with JavaScript on.
+// With JavaScript on, a new Owner signs up, confirms the address through the emailed link,
+// signs in to the portal shell and signs out.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +13,7 @@ after(async () => {
   await stack?.stop();
 });
 
-test('a new owner signs up, confirms the email, signs in, sees the shell and signs out', async () => {
+test('new owner from sign-up to sign-out', async () => {
   const { context, assertClean, gotoHydrated } = await stack.newContext();
   const page = await context.newPage();
   const company = 'Savannah Lending Ltd';

@@ -1,6 +1,6 @@
 // What every browser test needs: a real SMTP server that stores mail as a Maildir, the release
 // portal binary with a fresh SQLite database, and Chromium. Everything listens on 127.0.0.1
-// only. Every wait is a poll with a deadline whose error says what did not happen.
+// only. Every wait is a poll with a deadline whose error names what did not happen.
 
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -11,17 +11,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const end2end = path.resolve(here, '..');
+const testsDir = path.dirname(fileURLToPath(import.meta.url));
+const end2end = path.resolve(testsDir, '..');
 
 export const PORTAL_BIN = path.resolve(end2end, process.env.PORTAL_BIN || '../target/release/portal');
 export const SITE_ROOT = path.resolve(end2end, process.env.SITE_ROOT || '../target/site');
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const PYTHON = '/usr/bin/python3';
 
-/** How long a server may take to come up, and an email to arrive. */
+// Deadlines for a server to come up, an email to arrive and a page to hydrate, and the
+// interval between two polls.
 const STARTUP_MS = 30_000;
 const EMAIL_MS = 15_000;
+const HYDRATION_MS = 15_000;
 const POLL_MS = 50;
 
 /** Returns a TCP port on 127.0.0.1 that nothing listens on right now. */
@@ -94,7 +96,7 @@ class Child {
     }
   }
 
-  /** The last `count` lines the process printed, for error messages. */
+  /** Returns the last `count` lines the process printed, for error messages. */
   tail(count = 40) {
     const lines = this.lines.slice(-count);
     return `--- last ${lines.length} lines of the ${this.name} log ---\n${lines.join('\n')}`;
@@ -108,7 +110,7 @@ class Child {
     }
   }
 
-  /** Sends SIGTERM and waits for the exit; returns it, or throws if it does not come. */
+  /** Sends SIGTERM and returns the exit status. Throws if the process does not exit in time. */
   async stop(timeoutMs = 10_000) {
     if (!this.exit) this.process.kill('SIGTERM');
     let timer;
@@ -168,6 +170,7 @@ export async function startPortal(workDir, smtpUrl, extraEnv = {}) {
   if (!existsSync(path.join(SITE_ROOT, 'pkg', 'build-name.txt'))) {
     throw new Error(`no browser files in ${SITE_ROOT}: run scripts/build-site.sh, or set SITE_ROOT`);
   }
+
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const env = { ...process.env };
@@ -185,7 +188,9 @@ export async function startPortal(workDir, smtpUrl, extraEnv = {}) {
     RUST_LOG: process.env.RUST_LOG || 'info,sqlx=warn',
     ...extraEnv,
   });
-  // The work folder has no .env file, so a developer's .env in the repository is not read.
+
+  // The portal reads .env from its working folder or a parent of it. Running it in the
+  // temporary folder keeps a developer's .env in the repository out of the tests.
   const child = new Child('portal', PORTAL_BIN, ['serve'], { cwd: workDir, env });
   await pollUntil(
     `portal at ${baseUrl}/healthz`,
@@ -194,7 +199,7 @@ export async function startPortal(workDir, smtpUrl, extraEnv = {}) {
       const response = await fetch(`${baseUrl}/healthz`);
       const body = await response.text();
       if (response.status !== 200 || body.trim() !== 'ok') {
-        throw new Error(`GET /healthz answered ${response.status} ${JSON.stringify(body.slice(0, 200))}`);
+        throw new Error(`GET /healthz returned ${response.status} ${JSON.stringify(body.slice(0, 200))}`);
       }
       return true;
     },
@@ -284,9 +289,9 @@ async function stopAll(browser, smtpChild, portalChild, workDir) {
 }
 
 /**
- * A browser context that records what a clean page never produces: console errors, uncaught
- * exceptions, failed requests and requests to any other origin than the portal's (which are
- * blocked). `problems()` lists them; `assertClean()` fails the test when there are any.
+ * Creates a browser context that records what a clean page never produces: console errors,
+ * uncaught exceptions, failed requests and requests to any origin but the portal's (these are
+ * blocked). `problems()` lists them, and `assertClean()` fails the test when there are any.
  */
 async function newGuardedContext(browser, baseUrl, options = {}) {
   const context = await browser.newContext({ baseURL: baseUrl, ...options });
@@ -313,22 +318,28 @@ async function newGuardedContext(browser, baseUrl, options = {}) {
   };
   context.pages().forEach(watch);
   context.on('page', watch);
+
+  // Waits until the WASM has hydrated the page (`<body data-hydrated>`). On a timeout the
+  // error lists what the browser reported, such as a missing WASM file.
+  const waitForHydration = async (page) => {
+    try {
+      await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached', timeout: HYDRATION_MS });
+    } catch (error) {
+      const reported = problems.length ? problems.join('\n') : 'nothing';
+      throw new Error(`${page.url()} did not hydrate: ${error.message}\nthe browser reported:\n${reported}`);
+    }
+  };
+  // Opens `target` and waits until the WASM has hydrated the page.
+  const gotoHydrated = async (page, target) => {
+    const response = await page.goto(target);
+    await waitForHydration(page);
+    return response;
+  };
   return {
     context,
     problems: () => [...problems],
-    /**
-     * Opens `target` and waits until the WASM has hydrated the page (`<body data-hydrated>`).
-     * On a timeout the error lists what the browser reported, such as a missing WASM file.
-     */
-    async gotoHydrated(page, target) {
-      await page.goto(target);
-      try {
-        await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
-      } catch (error) {
-        const reported = problems.length ? problems.join('\n') : 'nothing';
-        throw new Error(`${target} did not hydrate: ${error.message}\nthe browser reported:\n${reported}`);
-      }
-    },
+    waitForHydration,
+    gotoHydrated,
     /** Fails when anything was recorded, except entries that match one of `allowed`. */
     assertClean(allowed = []) {
       const left = problems.filter((problem) => !allowed.some((pattern) => pattern.test(problem)));
@@ -343,7 +354,7 @@ async function newGuardedContext(browser, baseUrl, options = {}) {
 export class MailReader {
   constructor(maildir) {
     this.maildir = maildir;
-    this.taken = new Set();
+    this.returned = new Set();
   }
 
   async messages() {
@@ -368,7 +379,7 @@ export class MailReader {
    * subject contains `subject`, when given) and returns it as { to, subject, body }.
    */
   async waitFor(address, { subject, timeoutMs = EMAIL_MS, details } = {}) {
-    const wanted = address.toLowerCase();
+    const expectedAddress = address.toLowerCase();
     let seen = [];
     const message = await pollUntil(
       `email to ${address}${subject ? ` with subject "${subject}"` : ''} in ${this.maildir}/new`,
@@ -376,7 +387,7 @@ export class MailReader {
         const all = await this.messages();
         seen = all.map((m) => `${m.file}: to ${m.to}, "${m.subject}"`);
         return all.find(
-          (m) => !this.taken.has(m.file) && m.to.toLowerCase().includes(wanted) && (!subject || m.subject.includes(subject)),
+          (m) => !this.returned.has(m.file) && m.to.toLowerCase().includes(expectedAddress) && (!subject || m.subject.includes(subject)),
         );
       },
       {
@@ -384,7 +395,7 @@ export class MailReader {
         details: () => `messages in the Maildir: ${seen.length ? `\n${seen.join('\n')}` : 'none'}${details ? `\n${details()}` : ''}`,
       },
     );
-    this.taken.add(message.file);
+    this.returned.add(message.file);
     return message;
   }
 }
@@ -443,7 +454,7 @@ function decodeHeader(value) {
 
 /**
  * Returns the link in `body` to `pathname` on the portal at `baseUrl` with a 64-hex-digit
- * token, such as http://127.0.0.1:4000/confirm-email?token=ab12…; throws if there is none.
+ * token, such as http://127.0.0.1:4000/confirm-email?token=ab12…. Throws if there is none.
  */
 export function extractTokenLink(body, baseUrl, pathname) {
   const escaped = `${baseUrl}${pathname}`.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
