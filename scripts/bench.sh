@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Measures the release build; `make bench` runs it after `make build`. It only measures and
-# asserts no timings:
+# Measures the release build, which `make bench` builds first. It prints figures and checks no
+# timings:
 #   1. sizes of the browser files in SITE_ROOT/pkg (WASM and JS glue: raw, gzip, brotli);
 #   2. with wrk against the release binary on 127.0.0.1 (fresh SQLite DATA_DIR, rate limits
 #      off): the signed-in shell page GET / and a static file, one after the other;
@@ -67,19 +67,25 @@ trap 'exit 130' INT TERM
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base=http://127.0.0.1:$port
-# Started from the scratch folder so that no .env file of the checkout is read; the database
-# is SQLite and email goes to the outbox whatever the environment says.
+# Started from the scratch folder so that no .env file of the checkout is read. The database
+# is SQLite and email goes to the outbox, whatever the environment sets.
 (cd "$work" && exec env -u DATABASE_URL -u SMTP_URL LISTEN_ADDR=127.0.0.1:$port PUBLIC_URL="$base" \
   DATA_DIR="$work/data" SITE_ROOT="$site" RATE_LIMITS=off LOG_FORMAT=text "$bin" serve) >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do
   curl -sf "$base/healthz" >/dev/null 2>&1 && break
-  kill -0 "$server_pid" 2>/dev/null || { echo "bench: the server exited:" >&2; cat "$work/server.log" >&2; exit 1; }
+  kill -0 "$server_pid" 2>/dev/null || { echo "bench: the server exited during start-up; its log:" >&2; cat "$work/server.log" >&2; exit 1; }
   sleep 0.1
 done
-curl -sf "$base/healthz" >/dev/null || { echo "bench: the server did not answer /healthz" >&2; exit 1; }
+if ! curl -sf "$base/healthz" >/dev/null; then
+  echo "bench: GET /healthz still failed after 10 s; the server log:" >&2
+  cat "$work/server.log" >&2
+  exit 1
+fi
 echo "portal (pid $server_pid) on $base, DATA_DIR $work/data, SQLite, RATE_LIMITS=off, default RUST_LOG (one info line per request)"
 
+rss() { awk '/VmRSS|VmHWM/ { printf "%s %.0f MiB  ", $1, $2 / 1024 }' "/proc/$server_pid/status"; }
+load() { echo "load average $(cut -d' ' -f1 /proc/loadavg) on $(nproc) CPUs"; }
 post() { # post PATH FIELD=VALUE... ; prints the status code, keeps body and headers in $work
   local path=$1; shift
   local args=()
@@ -93,7 +99,7 @@ section "accounts"
 for i in $(seq 1 "$accounts"); do
   status=$(post /api/sign_up "company=Bench Company $i" country=KE "name=Bench User $i" \
     "email=$(email_of "$i")" "password=$password" "password_confirm=$password")
-  [ "$status" = 200 ] || { echo "bench: sign_up $i answered $status: $(cat "$work/body")" >&2; exit 1; }
+  [ "$status" = 200 ] || { echo "bench: sign_up $i returned status $status: $(cat "$work/body")" >&2; exit 1; }
 done
 confirmed=0
 for eml in "$work"/data/outbox/*.eml; do
@@ -102,24 +108,25 @@ for eml in "$work"/data/outbox/*.eml; do
     | grep -o 'confirm-email?token=[0-9a-f]*' | head -1 | cut -d= -f2)
   [ -n "$token" ] || { echo "bench: no confirmation link in $eml" >&2; exit 1; }
   status=$(post /api/confirm_email "token=$token")
-  [ "$status" = 200 ] || { echo "bench: confirm_email answered $status: $(cat "$work/body")" >&2; exit 1; }
+  [ "$status" = 200 ] || { echo "bench: confirm_email returned status $status: $(cat "$work/body")" >&2; exit 1; }
   confirmed=$((confirmed + 1))
 done
 [ "$confirmed" = "$accounts" ] || { echo "bench: $confirmed confirmation emails for $accounts sign-ups" >&2; exit 1; }
 status=$(post /api/sign_in "email=$(email_of 1)" "password=$password")
 cookie=$(grep -io '^set-cookie: portal_session=[0-9a-f]*' "$work/headers" | cut -d= -f2 || true)
-[ "$status" = 200 ] && [ -n "$cookie" ] || { echo "bench: sign_in answered $status without a session cookie" >&2; exit 1; }
+[ "$status" = 200 ] && [ -n "$cookie" ] || { echo "bench: sign_in returned status $status and no session cookie" >&2; exit 1; }
 shell_status=$(curl -s -o "$work/shell.html" -w '%{http_code}' -H "Cookie: portal_session=$cookie" "$base/")
 grep -q 'data-testid="account-name"' "$work/shell.html" \
-  || { echo "bench: GET / with the cookie answered $shell_status without the signed-in shell" >&2; exit 1; }
+  || { echo "bench: GET / with the session cookie returned status $shell_status without the signed-in shell" >&2; exit 1; }
 static_status=$(curl -s -o "$work/static" -w '%{http_code}' "$base$static_path")
-[ "$static_status" = 200 ] || { echo "bench: GET $static_path answered $static_status" >&2; exit 1; }
+[ "$static_status" = 200 ] || { echo "bench: GET $static_path returned status $static_status, expected 200" >&2; exit 1; }
 echo "$accounts accounts signed up and confirmed; the sign-in load cycles through all of them"
+echo "server memory after the sign-ups: $(rss)"
 echo "shell page GET /: $shell_status, $(stat -c %s "$work/shell.html") bytes; static file GET $static_path: $static_status, $(stat -c %s "$work/static") bytes"
 
 # ---------------------------------------------------------------------------------------------
-# wrk scripts. Each counts the status codes it received; the shell script also counts 200
-# pages that lack the signed-in header (a session that stopped working).
+# wrk scripts. Each counts the status codes it received. With BENCH_EXPECT_SHELL=1 it also counts
+# 200 pages without the signed-in header, which would mean the session stopped working.
 cat >"$work/count.lua" <<'LUA'
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
@@ -195,7 +202,7 @@ sign_in_wrk() { # sign_in_wrk CONNECTIONS SECONDS
     -H 'Accept: application/json' -H 'Content-Type: application/x-www-form-urlencoded' "$base/api/sign_in"
 }
 
-# Pulls requests/s, p50 and p99 (in ms) and the error counts out of a wrk report.
+# Prints requests/s, p50 and p99 (in ms), the request count and the error counts of a wrk report.
 summarize() {
   awk '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /m$/) return v * 60000; if (v ~ /s$/) return v * 1000; return v }
@@ -212,8 +219,8 @@ run() { # run NAME COMMAND... ; prints the wrk report and keeps its summary
   local name=$1; shift
   "$@" | tee "$work/$name.txt"
   result[$name]=$(summarize "$work/$name.txt")
+  echo "  ($(load))"
 }
-rss() { awk '/VmRSS|VmHWM/ { printf "%s %.0f MiB  ", $1, $2 / 1024 }' "/proc/$server_pid/status"; echo; }
 
 section "warm-up (2 s each, not counted)"
 shell_wrk "$connections" 2 >/dev/null
@@ -243,7 +250,11 @@ result[sign_in]=$(summarize "$work/sign_in.txt")
 # ---------------------------------------------------------------------------------------------
 section "summary"
 printf '%-44s %10s %10s %10s %9s %8s %8s\n' run "req/s" "p50 ms" "p99 ms" requests non-2xx "sock err"
-row() { read -r rps p50 p99 total bad sockerr <<<"${result[$1]}"; printf '%-44s %10s %10s %10s %9s %8s %8s\n' "$2" "$rps" "$p50" "$p99" "$total" "$bad" "$sockerr"; }
+row() { # row NAME LABEL
+  local rps p50 p99 total bad sockerr
+  read -r rps p50 p99 total bad sockerr <<<"${result[$1]}"
+  printf '%-44s %10s %10s %10s %9s %8s %8s\n' "$2" "$rps" "$p50" "$p99" "$total" "$bad" "$sockerr"
+}
 row shell "(a) shell page GET /, $connections conn"
 row static "(b) static $static_path, $connections conn"
 row shell_quiet "(c0) shell page, $quiet_connections conn, alone"
@@ -256,11 +267,12 @@ echo "static / shell requests per second:      $(ratio "$(field static 1)" "$(fi
 echo "shell / static p50 latency:              $(ratio "$(field shell 2)" "$(field static 2)")x"
 echo "shell p99 during sign-ins / alone:       $(ratio "$(field shell_busy 3)" "$(field shell_quiet 3)")x"
 echo "shell p50 during sign-ins / alone:       $(ratio "$(field shell_busy 2)" "$(field shell_quiet 2)")x"
-echo "server peak memory (VmHWM):              $(awk '/VmHWM/ { printf "%.0f MiB", $2 / 1024 }' "/proc/$server_pid/status")"
+echo "server memory at the end:                $(rss)"
+echo "$(load) at the end"
 
 section "server log"
 sed 's/\x1b\[[0-9;]*m//g' "$work/server.log" >"$work/server.txt"
 echo "$(wc -l <"$work/server.txt") lines; ERROR lines: $(grep -c ' ERROR ' "$work/server.txt" || true); WARN lines: $(grep -c ' WARN ' "$work/server.txt" || true)"
-# The same message with different request ids and times counts once.
+# Lines that differ only in time and request id are counted as one message.
 grep -E ' (ERROR|WARN) ' "$work/server.txt" | sed -E 's/^[^ ]+ +//; s/request\.id=[0-9a-f-]+/request.id=…/g' | cut -c1-300 \
   | sort | uniq -c | sort -rn | head -10 || true
