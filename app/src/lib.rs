@@ -8,6 +8,7 @@ pub mod error;
 pub mod fields;
 pub mod permissions;
 pub mod shell;
+pub mod team;
 pub mod ui;
 
 #[cfg(feature = "ssr")]
@@ -76,8 +77,10 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/resend-confirmation") view=account::pages::ResendConfirmationPage />
                 <Route path=path!("/forgot-password") view=account::pages::ForgotPasswordPage />
                 <Route path=path!("/reset-password") view=account::pages::ResetPasswordPage />
+                <Route path=path!("/invitation") view=team::pages::InvitationPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("/") view=shell::PortalLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=shell::HomePage />
+                    <Route path=path!("team") view=team::pages::TeamPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -1,7 +1,9 @@
 //! The `portal` binary: serves the partner portal and runs operator commands.
 
 use anyhow::Context;
+use app::fields::PartnerNumber;
 use app::infra::clock::Clock;
+use app::permissions::Plan;
 use axum::serve::ListenerExt;
 use clap::{Parser, Subcommand};
 use server::config::{Config, LogFormat};
@@ -28,6 +30,31 @@ enum Command {
     Serve,
     /// Apply database migrations, then exit.
     Migrate,
+    /// Operator commands on partner accounts.
+    #[command(subcommand)]
+    Partner(PartnerCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum PartnerCommand {
+    /// Set an account's plan. Operator and Auditor roles exist only on the enterprise plan, so
+    /// moving to standard is rejected while members or open invitations hold them.
+    SetPlan {
+        /// Partner ID, such as 002.
+        #[arg(value_parser = parse_partner_number)]
+        partner_id: PartnerNumber,
+        /// standard or enterprise.
+        #[arg(value_parser = parse_plan)]
+        plan: Plan,
+    },
+}
+
+fn parse_partner_number(value: &str) -> Result<PartnerNumber, String> {
+    PartnerNumber::parse(value).map_err(str::to_owned)
+}
+
+fn parse_plan(value: &str) -> Result<Plan, String> {
+    value.parse().map_err(|_| "expected standard or enterprise".to_owned())
 }
 
 #[tokio::main]
@@ -45,6 +72,7 @@ async fn main() {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config).await,
         Command::Migrate => migrate(cli.config).await,
+        Command::Partner(PartnerCommand::SetPlan { partner_id, plan }) => set_plan(cli.config, partner_id, plan).await,
     };
     if let Err(error) = result {
         tracing::error!("{error:#}");
@@ -67,6 +95,15 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
     let state = server::build_state(&config, Clock::System).await?;
     tracing::info!(database = state.db.engine(), "migrations applied");
     state.db.close().await;
+    Ok(())
+}
+
+async fn set_plan(config: Config, number: PartnerNumber, plan: Plan) -> anyhow::Result<()> {
+    let state = server::build_state(&config, Clock::System).await?;
+    let result = app::team::plan::set_plan(&state, number, plan).await;
+    state.db.close().await;
+    let previous = result?;
+    println!("Partner {number}: plan changed from {} to {}.", previous.as_str(), plan.as_str());
     Ok(())
 }
 

@@ -48,6 +48,8 @@ pub fn SignInPage() -> impl IntoView {
     let was_reset = query_flag("reset");
     let signed_out = query_flag("signed_out");
     let unconfirmed = move || matches!(error.get(), Some(AppError::Forbidden(_)));
+    let query = use_query_map();
+    let next = move || query.read().get("next").filter(|next| super::api::is_local_path(next)).unwrap_or_default();
 
     view! {
         <AuthCard title="Sign in">
@@ -64,6 +66,7 @@ pub fn SignInPage() -> impl IntoView {
                 </p>
             </Show>
             <ActionForm action=action>
+                <input type="hidden" name="next" value=next />
                 <Field label="Email address" name="email" kind="email" autocomplete="username" error />
                 <PasswordField label="Password" name="password" autocomplete="current-password" error />
                 <button type="submit" class="button primary wide" disabled=move || action.pending().get()>

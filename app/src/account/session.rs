@@ -68,8 +68,8 @@ pub struct MembershipRow {
 const TOUCH_INTERVAL_MS: i64 = MINUTE_MS;
 
 /// Creates a session for `user_id` acting on `partner_id` and returns the cookie secret.
-pub async fn create<'c>(
-    exec: impl IntoExec<'c>,
+pub async fn create(
+    tx: &mut crate::infra::db::Tx,
     user_id: &str,
     partner_id: Option<&str>,
     meta: &RequestMeta,
@@ -77,7 +77,7 @@ pub async fn create<'c>(
 ) -> Result<String, sqlx::Error> {
     let secret = new_secret();
     execute!(
-        exec,
+        &mut *tx,
         "INSERT INTO sessions (id_hash, user_id, partner_id, created_at, last_seen_at, ip, user_agent)
          VALUES ($1, $2, $3, $4, $4, $5, $6)",
         hash_secret(&secret),
@@ -87,6 +87,15 @@ pub async fn create<'c>(
         meta.ip.as_str(),
         meta.user_agent.as_deref(),
     )?;
+    if let Some(partner_id) = partner_id {
+        execute!(
+            &mut *tx,
+            "UPDATE memberships SET last_active_at = $1 WHERE partner_id = $2 AND user_id = $3",
+            now,
+            partner_id,
+            user_id,
+        )?;
+    }
     Ok(secret)
 }
 

@@ -194,9 +194,13 @@ macro_rules! fetch_one {
     };
 }
 
-/// Fetches every row as `$row`.
+/// Fetches every row as `$row`. `for update` locks the rows on PostgreSQL, as in
+/// [`fetch_optional!`].
 #[macro_export]
 macro_rules! fetch_all {
+    ($exec:expr, $row:ty, for update $sql:literal $(, $arg:expr)* $(,)?) => {
+        $crate::__db_run!($exec, query_as::<$row>, $sql, concat!($sql, " FOR UPDATE"), fetch_all $(, $arg)*)
+    };
     ($exec:expr, $row:ty, $sql:literal $(, $arg:expr)* $(,)?) => {
         $crate::__db_run!($exec, query_as::<$row>, $sql, $sql, fetch_all $(, $arg)*)
     };

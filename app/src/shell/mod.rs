@@ -4,8 +4,10 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Outlet, Redirect};
+use leptos_router::hooks::use_location;
 
-use crate::account::api::{AccountView, ShellView, SignOut, shell};
+use crate::account::api::{AccountChoice, AccountView, ShellView, SignOut, shell};
+use crate::team::api::SwitchAccount;
 use crate::error::AppError;
 use crate::permissions::Permission;
 
@@ -42,7 +44,10 @@ type ShellResource = Resource<Result<Option<ShellView>, AppError>>;
 
 #[component]
 pub fn PortalLayout() -> impl IntoView {
-    let shell_data: ShellResource = Resource::new(|| (), |_| shell());
+    // Fetched again on every navigation, so that a removal or a role change made by someone
+    // else shows at the member's next click, in every tab.
+    let location = use_location();
+    let shell_data: ShellResource = Resource::new(move || location.pathname.get(), |_| shell());
     provide_context(shell_data);
 
     view! {
@@ -50,9 +55,9 @@ pub fn PortalLayout() -> impl IntoView {
             {move || Suspend::new(async move {
                 match shell_data.await {
                     Ok(Some(ShellView { account: Some(account), name, email, accounts })) => {
-                        view! { <Frame account name email accounts_count=accounts.len() /> }.into_any()
+                        view! { <Frame account name email accounts /> }.into_any()
                     }
-                    Ok(Some(ShellView { account: None, .. })) => view! { <NotAMember /> }.into_any(),
+                    Ok(Some(ShellView { account: None, accounts, .. })) => view! { <NotAMember accounts /> }.into_any(),
                     Ok(None) | Err(AppError::Unauthenticated) => view! { <Redirect path="/sign-in" /> }.into_any(),
                     Err(error) => {
                         let text = error.to_string();
@@ -72,13 +77,9 @@ pub fn PortalLayout() -> impl IntoView {
 }
 
 #[component]
-fn Frame(
-    account: AccountView,
-    name: String,
-    email: String,
-    accounts_count: usize,
-) -> impl IntoView {
+fn Frame(account: AccountView, name: String, email: String, accounts: Vec<AccountChoice>) -> impl IntoView {
     let items = nav_items(&account);
+    let may_invite = account.can(Permission::ManageTeam);
     view! {
         <div class="frame">
             <header class="topbar">
@@ -89,7 +90,7 @@ fn Frame(
                 <span class="partner-id" data-testid="partner-id">
                     {format!("Partner ID {}", account.partner_number)}
                 </span>
-                <AccountMenu name email role=account.role.label() accounts_count />
+                <AccountMenu name email role=account.role.label() accounts />
             </header>
             <nav class="sidenav" aria-label="Portal areas">
                 <ul>
@@ -106,22 +107,27 @@ fn Frame(
                         })
                         .collect_view()}
                 </ul>
+                {may_invite
+                    .then(|| {
+                        view! {
+                            <a class="invite-link" href="/team#invite">
+                                "Invite team members"
+                            </a>
+                        }
+                    })}
             </nav>
             <main class="content">
                 <Outlet />
             </main>
         </div>
     }
+    .into_any()
 }
 
-/// The account menu in the header. A `<details>` element opens it with or without JavaScript.
+/// The account menu in the header: who is signed in, the accounts they can switch to, and
+/// sign-out. A `<details>` element opens it with or without JavaScript.
 #[component]
-fn AccountMenu(
-    name: String,
-    email: String,
-    role: &'static str,
-    accounts_count: usize,
-) -> impl IntoView {
+fn AccountMenu(name: String, email: String, role: &'static str, accounts: Vec<AccountChoice>) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     view! {
         <details class="account-menu">
@@ -133,8 +139,8 @@ fn AccountMenu(
                     {email}
                     <br />
                     {role}
-                    {(accounts_count > 1).then(|| format!(" · member of {accounts_count} accounts"))}
                 </p>
+                <AccountSwitcher accounts />
                 <ActionForm action=sign_out>
                     <button type="submit" class="button" data-testid="sign-out">
                         "Sign out"
@@ -143,17 +149,46 @@ fn AccountMenu(
             </div>
         </details>
     }
+    .into_any()
+}
+
+/// Buttons to switch to the other accounts the person belongs to; nothing with only one.
+#[component]
+fn AccountSwitcher(accounts: Vec<AccountChoice>) -> impl IntoView {
+    let switch = ServerAction::<SwitchAccount>::new();
+    let others: Vec<AccountChoice> = accounts.into_iter().filter(|account| !account.selected).collect();
+    (!others.is_empty()).then(|| {
+        view! {
+            <div class="switcher">
+                <p class="muted">"Switch account"</p>
+                {others
+                    .into_iter()
+                    .map(|account| {
+                        view! {
+                            <ActionForm action=switch>
+                                <input type="hidden" name="partner_number" value=account.partner_number.clone() />
+                                <button type="submit" class="button small wide" data-testid="switch-account">
+                                    {format!("{} ({}) · {}", account.partner_name, account.partner_number, account.role.label())}
+                                </button>
+                            </ActionForm>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+        }
+    })
 }
 
 #[component]
-fn NotAMember() -> impl IntoView {
+fn NotAMember(accounts: Vec<AccountChoice>) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     view! {
         <Title text="No account access" />
         <main class="centered">
             <div class="card">
-                <h1>"You are not a member of this account"</h1>
+                <h1 data-testid="not-a-member">"You are not a member of this account"</h1>
                 <p>"You were removed from the partner account, or it no longer exists. Ask its Owner or an Admin to invite you again."</p>
+                <AccountSwitcher accounts />
                 <ActionForm action=sign_out>
                     <button type="submit" class="button">
                         "Sign out"

@@ -1,5 +1,7 @@
 //! Small components shared by every area: form fields, messages and the not-found page.
 
+pub mod time;
+
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos::server_fn::error::ServerFnUrlError;
