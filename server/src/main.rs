@@ -54,7 +54,9 @@ fn parse_partner_number(value: &str) -> Result<PartnerNumber, String> {
 }
 
 fn parse_plan(value: &str) -> Result<Plan, String> {
-    value.parse().map_err(|_| "expected standard or enterprise".to_owned())
+    value
+        .parse()
+        .map_err(|_| "expected standard or enterprise".to_owned())
 }
 
 #[tokio::main]
@@ -72,7 +74,9 @@ async fn main() {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config).await,
         Command::Migrate => migrate(cli.config).await,
-        Command::Partner(PartnerCommand::SetPlan { partner_id, plan }) => set_plan(cli.config, partner_id, plan).await,
+        Command::Partner(PartnerCommand::SetPlan { partner_id, plan }) => {
+            set_plan(cli.config, partner_id, plan).await
+        }
     };
     if let Err(error) = result {
         tracing::error!("{error:#}");
@@ -103,7 +107,11 @@ async fn set_plan(config: Config, number: PartnerNumber, plan: Plan) -> anyhow::
     let result = app::team::plan::set_plan(&state, number, plan).await;
     state.db.close().await;
     let previous = result?;
-    println!("Partner {number}: plan changed from {} to {}.", previous.as_str(), plan.as_str());
+    println!(
+        "Partner {number}: plan changed from {} to {}.",
+        previous.as_str(),
+        plan.as_str()
+    );
     Ok(())
 }
 

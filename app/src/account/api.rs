@@ -223,7 +223,11 @@ pub async fn confirm_email(token: String) -> Result<ConfirmOutcome, AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "sign_in")]
-pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+pub async fn sign_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
     let state = app_state()?;
     let meta = request_meta();
     let account_key = email.trim().to_lowercase();
@@ -289,14 +293,21 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
 
     tracing::info!(user.id = %user.id, "signed in");
     set_session_cookie(&state.settings, Some(&secret));
-    leptos_axum::redirect(next.as_deref().filter(|next| is_local_path(next)).unwrap_or("/"));
+    leptos_axum::redirect(
+        next.as_deref()
+            .filter(|next| is_local_path(next))
+            .unwrap_or("/"),
+    );
     Ok(())
 }
 
 /// Accepts only a path on this site for redirects after sign-in, so a crafted link cannot
 /// send a person elsewhere: it starts with one `/` and has no scheme or backslash tricks.
 pub fn is_local_path(path: &str) -> bool {
-    path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') && !path.chars().any(char::is_control)
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.contains('\\')
+        && !path.chars().any(char::is_control)
 }
 
 #[server(prefix = "/api", endpoint = "sign_out")]

@@ -49,7 +49,13 @@ pub fn SignInPage() -> impl IntoView {
     let signed_out = query_flag("signed_out");
     let unconfirmed = move || matches!(error.get(), Some(AppError::Forbidden(_)));
     let query = use_query_map();
-    let next = move || query.read().get("next").filter(|next| super::api::is_local_path(next)).unwrap_or_default();
+    let next = move || {
+        query
+            .read()
+            .get("next")
+            .filter(|next| super::api::is_local_path(next))
+            .unwrap_or_default()
+    };
 
     view! {
         <AuthCard title="Sign in">

@@ -27,16 +27,20 @@ pub enum Bucket {
     EmailAccount,
     /// Invitations sent by one partner account: 50, then one more every 36 seconds.
     InviteAccount,
+    /// Invitations accepted from one IP address, each a password hash: 30, then one more
+    /// every 10 seconds.
+    AcceptIp,
 }
 
 impl Bucket {
-    const ALL: [Bucket; 6] = [
+    const ALL: [Bucket; 7] = [
         Bucket::SignInIp,
         Bucket::SignInAccount,
         Bucket::SignUpIp,
         Bucket::EmailIp,
         Bucket::EmailAccount,
         Bucket::InviteAccount,
+        Bucket::AcceptIp,
     ];
 
     fn quota(self) -> Quota {
@@ -47,6 +51,7 @@ impl Bucket {
             Bucket::EmailIp => (10, 360),
             Bucket::EmailAccount => (3, 1200),
             Bucket::InviteAccount => (50, 36),
+            Bucket::AcceptIp => (30, 10),
         };
         Quota::with_period(Duration::from_secs(period_secs))
             .expect("non-zero period")

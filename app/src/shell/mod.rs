@@ -7,9 +7,9 @@ use leptos_router::components::{A, Outlet, Redirect};
 use leptos_router::hooks::use_location;
 
 use crate::account::api::{AccountChoice, AccountView, ShellView, SignOut, shell};
-use crate::team::api::SwitchAccount;
 use crate::error::AppError;
 use crate::permissions::Permission;
+use crate::team::api::SwitchAccount;
 
 /// One entry of the side navigation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,7 +77,12 @@ pub fn PortalLayout() -> impl IntoView {
 }
 
 #[component]
-fn Frame(account: AccountView, name: String, email: String, accounts: Vec<AccountChoice>) -> impl IntoView {
+fn Frame(
+    account: AccountView,
+    name: String,
+    email: String,
+    accounts: Vec<AccountChoice>,
+) -> impl IntoView {
     let items = nav_items(&account);
     let may_invite = account.can(Permission::ManageTeam);
     view! {
@@ -127,7 +132,12 @@ fn Frame(account: AccountView, name: String, email: String, accounts: Vec<Accoun
 /// The account menu in the header: who is signed in, the accounts they can switch to, and
 /// sign-out. A `<details>` element opens it with or without JavaScript.
 #[component]
-fn AccountMenu(name: String, email: String, role: &'static str, accounts: Vec<AccountChoice>) -> impl IntoView {
+fn AccountMenu(
+    name: String,
+    email: String,
+    role: &'static str,
+    accounts: Vec<AccountChoice>,
+) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     view! {
         <details class="account-menu">
@@ -156,7 +166,10 @@ fn AccountMenu(name: String, email: String, role: &'static str, accounts: Vec<Ac
 #[component]
 fn AccountSwitcher(accounts: Vec<AccountChoice>) -> impl IntoView {
     let switch = ServerAction::<SwitchAccount>::new();
-    let others: Vec<AccountChoice> = accounts.into_iter().filter(|account| !account.selected).collect();
+    let others: Vec<AccountChoice> = accounts
+        .into_iter()
+        .filter(|account| !account.selected)
+        .collect();
     (!others.is_empty()).then(|| {
         view! {
             <div class="switcher">

@@ -21,7 +21,10 @@ pub struct MemberRow {
     pub last_active_at: Option<i64>,
 }
 
-pub async fn list_members<'c>(exec: impl IntoExec<'c>, partner_id: &str) -> Result<Vec<MemberRow>, sqlx::Error> {
+pub async fn list_members<'c>(
+    exec: impl IntoExec<'c>,
+    partner_id: &str,
+) -> Result<Vec<MemberRow>, sqlx::Error> {
     fetch_all!(
         exec,
         MemberRow,
@@ -45,7 +48,10 @@ pub struct InvitationRow {
 
 /// Lists invitations that are neither accepted nor revoked, newest first; expired ones
 /// included, so they can be resent.
-pub async fn list_open_invitations<'c>(exec: impl IntoExec<'c>, partner_id: &str) -> Result<Vec<InvitationRow>, sqlx::Error> {
+pub async fn list_open_invitations<'c>(
+    exec: impl IntoExec<'c>,
+    partner_id: &str,
+) -> Result<Vec<InvitationRow>, sqlx::Error> {
     fetch_all!(
         exec,
         InvitationRow,
@@ -58,7 +64,11 @@ pub async fn list_open_invitations<'c>(exec: impl IntoExec<'c>, partner_id: &str
 }
 
 /// Returns the member's role, locking the membership row on PostgreSQL until `tx` ends.
-pub async fn lock_member_role(tx: &mut Tx, partner_id: &str, user_id: &str) -> Result<Option<Role>, sqlx::Error> {
+pub async fn lock_member_role(
+    tx: &mut Tx,
+    partner_id: &str,
+    user_id: &str,
+) -> Result<Option<Role>, sqlx::Error> {
     let row = fetch_optional!(
         &mut *tx,
         (String,),
@@ -81,7 +91,12 @@ pub async fn lock_owner_count(tx: &mut Tx, partner_id: &str) -> Result<usize, sq
     Ok(owners.len())
 }
 
-pub async fn set_role(tx: &mut Tx, partner_id: &str, user_id: &str, role: Role) -> Result<(), sqlx::Error> {
+pub async fn set_role(
+    tx: &mut Tx,
+    partner_id: &str,
+    user_id: &str,
+    role: Role,
+) -> Result<(), sqlx::Error> {
     execute!(
         &mut *tx,
         "UPDATE memberships SET role = $1 WHERE partner_id = $2 AND user_id = $3",
@@ -94,8 +109,17 @@ pub async fn set_role(tx: &mut Tx, partner_id: &str, user_id: &str, role: Role) 
 
 /// Deletes the membership and detaches the member's sessions from this account, so their next
 /// request finds them signed in but no longer a member.
-pub async fn remove_member(tx: &mut Tx, partner_id: &str, user_id: &str) -> Result<(), sqlx::Error> {
-    execute!(&mut *tx, "DELETE FROM memberships WHERE partner_id = $1 AND user_id = $2", partner_id, user_id)?;
+pub async fn remove_member(
+    tx: &mut Tx,
+    partner_id: &str,
+    user_id: &str,
+) -> Result<(), sqlx::Error> {
+    execute!(
+        &mut *tx,
+        "DELETE FROM memberships WHERE partner_id = $1 AND user_id = $2",
+        partner_id,
+        user_id
+    )?;
     execute!(
         &mut *tx,
         "UPDATE sessions SET partner_id = NULL WHERE partner_id = $1 AND user_id = $2",
@@ -105,7 +129,11 @@ pub async fn remove_member(tx: &mut Tx, partner_id: &str, user_id: &str) -> Resu
     Ok(())
 }
 
-pub async fn is_member_email<'c>(exec: impl IntoExec<'c>, partner_id: &str, email: &EmailAddress) -> Result<bool, sqlx::Error> {
+pub async fn is_member_email<'c>(
+    exec: impl IntoExec<'c>,
+    partner_id: &str,
+    email: &EmailAddress,
+) -> Result<bool, sqlx::Error> {
     let count = fetch_scalar!(
         exec,
         i64,
@@ -116,7 +144,11 @@ pub async fn is_member_email<'c>(exec: impl IntoExec<'c>, partner_id: &str, emai
     Ok(count > 0)
 }
 
-pub async fn has_open_invitation<'c>(exec: impl IntoExec<'c>, partner_id: &str, email: &EmailAddress) -> Result<bool, sqlx::Error> {
+pub async fn has_open_invitation<'c>(
+    exec: impl IntoExec<'c>,
+    partner_id: &str,
+    email: &EmailAddress,
+) -> Result<bool, sqlx::Error> {
     let count = fetch_scalar!(
         exec,
         i64,
@@ -164,7 +196,12 @@ pub struct OpenInvitation {
 
 /// Gives an open invitation a new link and a new 24 hours. Returns the invitation and the new
 /// secret, or `None` when no open invitation with `id` exists in this account.
-pub async fn renew_invitation(tx: &mut Tx, partner_id: &str, id: &str, now: i64) -> Result<Option<(OpenInvitation, String)>, sqlx::Error> {
+pub async fn renew_invitation(
+    tx: &mut Tx,
+    partner_id: &str,
+    id: &str,
+    now: i64,
+) -> Result<Option<(OpenInvitation, String)>, sqlx::Error> {
     let Some(invitation) = fetch_optional!(
         &mut *tx,
         OpenInvitation,
@@ -190,7 +227,12 @@ pub async fn renew_invitation(tx: &mut Tx, partner_id: &str, id: &str, now: i64)
 
 /// Revokes an open invitation. Returns its address, or `None` when no open invitation with
 /// `id` exists in this account.
-pub async fn revoke_invitation(tx: &mut Tx, partner_id: &str, id: &str, now: i64) -> Result<Option<OpenInvitation>, sqlx::Error> {
+pub async fn revoke_invitation(
+    tx: &mut Tx,
+    partner_id: &str,
+    id: &str,
+    now: i64,
+) -> Result<Option<OpenInvitation>, sqlx::Error> {
     let Some(invitation) = fetch_optional!(
         &mut *tx,
         OpenInvitation,
@@ -202,7 +244,12 @@ pub async fn revoke_invitation(tx: &mut Tx, partner_id: &str, id: &str, now: i64
     else {
         return Ok(None);
     };
-    execute!(&mut *tx, "UPDATE invitations SET revoked_at = $1 WHERE id = $2", now, id)?;
+    execute!(
+        &mut *tx,
+        "UPDATE invitations SET revoked_at = $1 WHERE id = $2",
+        now,
+        id
+    )?;
     Ok(Some(invitation))
 }
 
@@ -222,7 +269,10 @@ pub struct InvitationByToken {
     pub revoked_at: Option<i64>,
 }
 
-pub async fn find_by_token<'c>(exec: impl IntoExec<'c>, secret: &str) -> Result<Option<InvitationByToken>, sqlx::Error> {
+pub async fn find_by_token<'c>(
+    exec: impl IntoExec<'c>,
+    secret: &str,
+) -> Result<Option<InvitationByToken>, sqlx::Error> {
     fetch_optional!(
         exec,
         InvitationByToken,
@@ -249,8 +299,18 @@ pub async fn lock_open_invitation(tx: &mut Tx, id: &str, now: i64) -> Result<boo
 
 /// Marks the invitation accepted and adds the membership. A person who is already a member
 /// keeps their current role.
-pub async fn accept(tx: &mut Tx, invitation: &InvitationByToken, user_id: &str, now: i64) -> Result<(), sqlx::Error> {
-    execute!(&mut *tx, "UPDATE invitations SET accepted_at = $1 WHERE id = $2", now, invitation.id.as_str())?;
+pub async fn accept(
+    tx: &mut Tx,
+    invitation: &InvitationByToken,
+    user_id: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    execute!(
+        &mut *tx,
+        "UPDATE invitations SET accepted_at = $1 WHERE id = $2",
+        now,
+        invitation.id.as_str()
+    )?;
     execute!(
         &mut *tx,
         "INSERT INTO memberships (partner_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)
@@ -288,8 +348,17 @@ pub async fn create_invited_user(
 }
 
 /// Points a session at another account the person belongs to.
-pub async fn select_account<'c>(exec: impl IntoExec<'c>, session_hash: &str, partner_id: &str) -> Result<(), sqlx::Error> {
-    execute!(exec, "UPDATE sessions SET partner_id = $1 WHERE id_hash = $2", partner_id, session_hash)?;
+pub async fn select_account<'c>(
+    exec: impl IntoExec<'c>,
+    session_hash: &str,
+    partner_id: &str,
+) -> Result<(), sqlx::Error> {
+    execute!(
+        exec,
+        "UPDATE sessions SET partner_id = $1 WHERE id_hash = $2",
+        partner_id,
+        session_hash
+    )?;
     Ok(())
 }
 
@@ -302,7 +371,10 @@ pub struct EnterpriseOnlyHolder {
     pub kind: String,
 }
 
-pub async fn enterprise_only_holders<'c>(exec: impl IntoExec<'c>, partner_id: &str) -> Result<Vec<EnterpriseOnlyHolder>, sqlx::Error> {
+pub async fn enterprise_only_holders<'c>(
+    exec: impl IntoExec<'c>,
+    partner_id: &str,
+) -> Result<Vec<EnterpriseOnlyHolder>, sqlx::Error> {
     fetch_all!(
         exec,
         EnterpriseOnlyHolder,

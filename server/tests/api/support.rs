@@ -346,3 +346,86 @@ macro_rules! on_both_engines {
         }
     };
 }
+
+impl TestApp {
+    /// Makes the account with partner ID `number` enterprise, as the operator's CLI does.
+    pub async fn make_enterprise(&self, number: i64) {
+        app::team::plan::set_plan(
+            &self.state,
+            app::fields::PartnerNumber(number),
+            app::permissions::Plan::Enterprise,
+        )
+        .await
+        .expect("plan changes");
+    }
+
+    /// Invites `email` with `role` as the member behind `inviter` and returns the link's token.
+    pub async fn invite(&self, inviter: &str, email: &str, role: &str) -> String {
+        let response = self
+            .call(
+                "invite_members",
+                &[("emails", email), ("role", role)],
+                Some(inviter),
+            )
+            .await;
+        assert_eq!(
+            response.status,
+            StatusCode::OK,
+            "invite {email} as {role}: {}",
+            response.body
+        );
+        self.token_from_email(email, "/invitation?token=")
+    }
+
+    /// Accepts an invitation as a new person and returns their session cookie.
+    pub async fn accept_as_new(&self, token: &str, name: &str) -> String {
+        let response = self
+            .call(
+                "accept_invitation",
+                &[
+                    ("token", token),
+                    ("name", name),
+                    ("password", PASSWORD),
+                    ("password_confirm", PASSWORD),
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::OK, "accept: {}", response.body);
+        response
+            .session_cookie()
+            .expect("accepting signs the person in")
+    }
+
+    /// Invites `email` with `role` and accepts as a new person; returns their cookie.
+    pub async fn add_member(&self, inviter: &str, email: &str, role: &str) -> String {
+        let token = self.invite(inviter, email, role).await;
+        self.accept_as_new(&token, email.split('@').next().unwrap())
+            .await
+    }
+
+    /// The user id of the login with `email`.
+    pub async fn user_id(&self, email: &str) -> String {
+        self.text(&format!("SELECT id FROM users WHERE email = '{email}'"))
+            .await
+            .expect("user exists")
+    }
+
+    /// The id of the open invitation to `email`.
+    pub async fn invitation_id(&self, email: &str) -> String {
+        self.text(&format!(
+            "SELECT id FROM invitations WHERE email = '{email}' AND accepted_at IS NULL AND revoked_at IS NULL"
+        ))
+        .await
+        .expect("open invitation exists")
+    }
+
+    /// The role `email` holds in the account with partner ID `number`, if a member.
+    pub async fn role_of(&self, email: &str, number: i64) -> Option<String> {
+        self.text(&format!(
+            "SELECT MAX(m.role) FROM memberships m JOIN users u ON u.id = m.user_id JOIN partners p ON p.id = m.partner_id
+             WHERE u.email = '{email}' AND p.number = {number}"
+        ))
+        .await
+    }
+}
