@@ -151,6 +151,7 @@ async fn resent_invitation_replaces_link_and_window(app: TestApp) {
     let owner = app.signed_in_owner("Acme", "owner@example.com").await;
     let old = app.invite(&owner, "grace@example.com", "admin").await;
     app.clock.advance(23 * HOUR_MS);
+    let owner = app.sign_in("owner@example.com", PASSWORD).await.session_cookie().unwrap();
     let id = app.invitation_id("grace@example.com").await;
 
     let resent = app
