@@ -13,10 +13,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &str, message: impl Into<String>) -> Self {
-        Self {
-            field: field.to_owned(),
-            message: message.into(),
-        }
+        Self { field: field.to_owned(), message: message.into() }
     }
 }
 
@@ -65,10 +62,9 @@ impl AppError {
     /// Returns the message for `field`, if this error carries one.
     pub fn message_for(&self, field: &str) -> Option<String> {
         match self {
-            AppError::Invalid(errors) => errors
-                .iter()
-                .find(|error| error.field == field)
-                .map(|error| error.message.clone()),
+            AppError::Invalid(errors) => {
+                errors.iter().find(|error| error.field == field).map(|error| error.message.clone())
+            }
             _ => None,
         }
     }
@@ -94,9 +90,9 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            ServerFnErrorErr::Args(_)
-            | ServerFnErrorErr::MissingArg(_)
-            | ServerFnErrorErr::Deserialization(_) => AppError::BadRequest,
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) | ServerFnErrorErr::Deserialization(_) => {
+                AppError::BadRequest
+            }
             // These arrive in the browser when the request failed on the way; the server logs
             // its own side.
             other => {

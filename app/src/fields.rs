@@ -28,10 +28,7 @@ impl EmailAddress {
         // The crate accepts RFC 5322 forms that no mailbox provider hands out, such as
         // single-label domains; a partner's staff always have a dotted domain.
         let dotted = domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.');
-        if !dotted
-            || !email_address::EmailAddress::is_valid(&value)
-            || value.contains(['"', '[', ']'])
-        {
+        if !dotted || !email_address::EmailAddress::is_valid(&value) || value.contains(['"', '[', ']']) {
             return Err("Enter an email address such as name@example.com.");
         }
         Ok(Self(value))
@@ -175,11 +172,7 @@ impl CountryCode {
     }
 
     pub fn name(&self) -> &'static str {
-        countries()
-            .iter()
-            .find(|(code, _)| *code == self.0)
-            .map(|(_, name)| *name)
-            .unwrap_or("")
+        countries().iter().find(|(code, _)| *code == self.0).map(|(_, name)| *name).unwrap_or("")
     }
 }
 
@@ -234,24 +227,12 @@ mod tests {
     #[test]
     fn password_length_limits() {
         assert!(NewPassword::parse("correct horse").is_ok());
-        assert_eq!(
-            NewPassword::parse("short"),
-            Err("Use at least 12 characters.")
-        );
-        assert_eq!(
-            NewPassword::parse(&"x".repeat(11)),
-            Err("Use at least 12 characters.")
-        );
+        assert_eq!(NewPassword::parse("short"), Err("Use at least 12 characters."));
+        assert_eq!(NewPassword::parse(&"x".repeat(11)), Err("Use at least 12 characters."));
         assert!(NewPassword::parse(&"x".repeat(12)).is_ok());
         assert!(NewPassword::parse(&"x".repeat(128)).is_ok());
-        assert_eq!(
-            NewPassword::parse(&"x".repeat(129)),
-            Err("Use at most 128 characters.")
-        );
-        assert_eq!(
-            NewPassword::parse(&" ".repeat(20)),
-            Err("A password cannot be only spaces.")
-        );
+        assert_eq!(NewPassword::parse(&"x".repeat(129)), Err("Use at most 128 characters."));
+        assert_eq!(NewPassword::parse(&" ".repeat(20)), Err("A password cannot be only spaces."));
         // Counted in characters, not bytes: twelve two-byte letters are enough.
         assert!(NewPassword::parse(&"é".repeat(12)).is_ok());
     }
@@ -264,12 +245,7 @@ mod tests {
 
     #[test]
     fn company_name_rules() {
-        assert_eq!(
-            CompanyName::parse("  Acme   Lending  Ltd ")
-                .unwrap()
-                .as_str(),
-            "Acme Lending Ltd"
-        );
+        assert_eq!(CompanyName::parse("  Acme   Lending  Ltd ").unwrap().as_str(), "Acme Lending Ltd");
         assert!(CompanyName::parse("").is_err());
         assert!(CompanyName::parse("A").is_err());
         assert!(CompanyName::parse(&"a".repeat(101)).is_err());
@@ -279,10 +255,7 @@ mod tests {
 
     #[test]
     fn person_name_rules() {
-        assert_eq!(
-            PersonName::parse(" Grace  Hopper ").unwrap().as_str(),
-            "Grace Hopper"
-        );
+        assert_eq!(PersonName::parse(" Grace  Hopper ").unwrap().as_str(), "Grace Hopper");
         assert!(PersonName::parse("   ").is_err());
         assert!(PersonName::parse(&"b".repeat(101)).is_err());
     }

@@ -47,18 +47,14 @@ pub fn document(options: LeptosOptions) -> impl IntoView {
 #[cfg(feature = "ssr")]
 fn set_content_security_policy() {
     use http::{HeaderValue, header::CONTENT_SECURITY_POLICY};
-    let nonce = leptos::nonce::use_nonce()
-        .map(|nonce| nonce.to_string())
-        .unwrap_or_default();
+    let nonce = leptos::nonce::use_nonce().map(|nonce| nonce.to_string()).unwrap_or_default();
     let policy = format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
          img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
          base-uri 'none'; object-src 'none'"
     );
-    if let (Some(response), Ok(value)) = (
-        use_context::<leptos_axum::ResponseOptions>(),
-        HeaderValue::from_str(&policy),
-    ) {
+    if let (Some(response), Ok(value)) = (use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(&policy))
+    {
         response.insert_header(CONTENT_SECURITY_POLICY, value);
     }
 }
@@ -91,10 +87,7 @@ pub fn App() -> impl IntoView {
 /// know.
 #[cfg(feature = "hydrate")]
 pub fn mark_hydrated() {
-    if let Some(body) = web_sys::window()
-        .and_then(|window| window.document())
-        .and_then(|document| document.body())
-    {
+    if let Some(body) = web_sys::window().and_then(|window| window.document()).and_then(|document| document.body()) {
         let _ = body.set_attribute("data-hydrated", "true");
     }
 }

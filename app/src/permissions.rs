@@ -71,10 +71,7 @@ impl Role {
             Role::Owner => true,
             Role::Admin => true,
             Role::Operator => matches!(permission, ViewDashboard | RunSmartCheck | ViewJobs),
-            Role::Auditor => matches!(
-                permission,
-                ViewDashboard | ViewJobs | ViewBilling | ViewAuditLog
-            ),
+            Role::Auditor => matches!(permission, ViewDashboard | ViewJobs | ViewBilling | ViewAuditLog),
         }
     }
 
@@ -88,10 +85,7 @@ impl Role {
 
     /// The roles an account on `plan` may grant, highest first.
     pub fn available_on(plan: Plan) -> Vec<Role> {
-        Role::ALL
-            .into_iter()
-            .filter(|role| role.is_available_on(plan))
-            .collect()
+        Role::ALL.into_iter().filter(|role| role.is_available_on(plan)).collect()
     }
 
     pub fn as_str(self) -> &'static str {
@@ -231,12 +225,7 @@ pub fn check_role_change(
 }
 
 /// Checks that `actor` may remove a member whose role is `target`.
-pub fn check_removal(
-    actor: Actor,
-    target: Role,
-    is_self: bool,
-    owner_count: usize,
-) -> Result<(), TeamRuleViolation> {
+pub fn check_removal(actor: Actor, target: Role, is_self: bool, owner_count: usize) -> Result<(), TeamRuleViolation> {
     if !actor.role.can(Permission::ManageTeam) {
         return Err(TeamRuleViolation::NotAllowed);
     }
@@ -256,11 +245,7 @@ pub fn check_removal(
 ///
 /// Returns the roles that the new plan does not allow, so the caller can name the members.
 pub fn roles_blocking_plan(plan: Plan, roles: &[Role]) -> Vec<Role> {
-    let mut blocking: Vec<Role> = roles
-        .iter()
-        .copied()
-        .filter(|role| !role.is_available_on(plan))
-        .collect();
+    let mut blocking: Vec<Role> = roles.iter().copied().filter(|role| !role.is_available_on(plan)).collect();
     blocking.sort();
     blocking.dedup();
     blocking
@@ -286,11 +271,7 @@ mod tests {
 
     #[test]
     fn matrix_pins_every_cell() {
-        assert_eq!(
-            MATRIX.len(),
-            Permission::ALL.len(),
-            "every permission has a row"
-        );
+        assert_eq!(MATRIX.len(), Permission::ALL.len(), "every permission has a row");
         for (permission, expected) in MATRIX {
             for (role, allowed) in Role::ALL.into_iter().zip(expected) {
                 assert_eq!(role.can(permission), allowed, "{role:?} / {permission:?}");
@@ -307,33 +288,15 @@ mod tests {
 
     #[test]
     fn roles_available_by_plan() {
-        assert_eq!(
-            Role::available_on(Plan::Standard),
-            vec![Role::Owner, Role::Admin]
-        );
+        assert_eq!(Role::available_on(Plan::Standard), vec![Role::Owner, Role::Admin]);
         assert_eq!(Role::available_on(Plan::Enterprise), Role::ALL.to_vec());
     }
 
-    const OWNER_STD: Actor = Actor {
-        role: Role::Owner,
-        plan: Plan::Standard,
-    };
-    const OWNER_ENT: Actor = Actor {
-        role: Role::Owner,
-        plan: Plan::Enterprise,
-    };
-    const ADMIN_ENT: Actor = Actor {
-        role: Role::Admin,
-        plan: Plan::Enterprise,
-    };
-    const OPERATOR_ENT: Actor = Actor {
-        role: Role::Operator,
-        plan: Plan::Enterprise,
-    };
-    const AUDITOR_ENT: Actor = Actor {
-        role: Role::Auditor,
-        plan: Plan::Enterprise,
-    };
+    const OWNER_STD: Actor = Actor { role: Role::Owner, plan: Plan::Standard };
+    const OWNER_ENT: Actor = Actor { role: Role::Owner, plan: Plan::Enterprise };
+    const ADMIN_ENT: Actor = Actor { role: Role::Admin, plan: Plan::Enterprise };
+    const OPERATOR_ENT: Actor = Actor { role: Role::Operator, plan: Plan::Enterprise };
+    const AUDITOR_ENT: Actor = Actor { role: Role::Auditor, plan: Plan::Enterprise };
 
     #[test]
     fn invite_rules() {
@@ -351,11 +314,7 @@ mod tests {
             (AUDITOR_ENT, Role::Auditor, Err(NotAllowed)),
         ];
         for (actor, role, expected) in cases {
-            assert_eq!(
-                check_invite(actor, role),
-                expected,
-                "{actor:?} invites {role:?}"
-            );
+            assert_eq!(check_invite(actor, role), expected, "{actor:?} invites {role:?}");
         }
     }
 
@@ -366,57 +325,15 @@ mod tests {
             // (actor, current, new, is_self, owner_count, expected)
             (OWNER_ENT, Role::Admin, Role::Owner, false, 1, Ok(())),
             (OWNER_ENT, Role::Owner, Role::Admin, false, 2, Ok(())),
-            (
-                OWNER_ENT,
-                Role::Owner,
-                Role::Admin,
-                false,
-                1,
-                Err(LastOwner),
-            ),
+            (OWNER_ENT, Role::Owner, Role::Admin, false, 1, Err(LastOwner)),
             (OWNER_ENT, Role::Owner, Role::Admin, true, 2, Err(OwnRole)),
             (ADMIN_ENT, Role::Admin, Role::Auditor, true, 1, Err(OwnRole)),
             (ADMIN_ENT, Role::Operator, Role::Admin, false, 1, Ok(())),
-            (
-                ADMIN_ENT,
-                Role::Operator,
-                Role::Owner,
-                false,
-                1,
-                Err(OnlyOwnerGrantsOwner),
-            ),
-            (
-                ADMIN_ENT,
-                Role::Owner,
-                Role::Admin,
-                false,
-                2,
-                Err(OnlyOwnerManagesOwner),
-            ),
-            (
-                OWNER_STD,
-                Role::Admin,
-                Role::Operator,
-                false,
-                1,
-                Err(RoleNeedsEnterprise),
-            ),
-            (
-                OPERATOR_ENT,
-                Role::Auditor,
-                Role::Operator,
-                false,
-                1,
-                Err(NotAllowed),
-            ),
-            (
-                AUDITOR_ENT,
-                Role::Operator,
-                Role::Auditor,
-                false,
-                1,
-                Err(NotAllowed),
-            ),
+            (ADMIN_ENT, Role::Operator, Role::Owner, false, 1, Err(OnlyOwnerGrantsOwner)),
+            (ADMIN_ENT, Role::Owner, Role::Admin, false, 2, Err(OnlyOwnerManagesOwner)),
+            (OWNER_STD, Role::Admin, Role::Operator, false, 1, Err(RoleNeedsEnterprise)),
+            (OPERATOR_ENT, Role::Auditor, Role::Operator, false, 1, Err(NotAllowed)),
+            (AUDITOR_ENT, Role::Operator, Role::Auditor, false, 1, Err(NotAllowed)),
         ];
         for (actor, current, new, is_self, owners, expected) in cases {
             assert_eq!(
@@ -452,10 +369,7 @@ mod tests {
     #[test]
     fn downgrade_blocked_by_enterprise_roles() {
         let roles = [Role::Owner, Role::Auditor, Role::Operator, Role::Auditor];
-        assert_eq!(
-            roles_blocking_plan(Plan::Standard, &roles),
-            vec![Role::Operator, Role::Auditor]
-        );
+        assert_eq!(roles_blocking_plan(Plan::Standard, &roles), vec![Role::Operator, Role::Auditor]);
         assert!(roles_blocking_plan(Plan::Enterprise, &roles).is_empty());
         assert!(roles_blocking_plan(Plan::Standard, &[Role::Owner, Role::Admin]).is_empty());
     }

@@ -326,7 +326,12 @@ async function newGuardedContext(browser, baseUrl, options = {}) {
       await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached', timeout: HYDRATION_MS });
     } catch (error) {
       const reported = problems.length ? problems.join('\n') : 'nothing';
-      throw new Error(`${page.url()} did not hydrate: ${error.message}\nthe browser reported:\n${reported}`);
+      const mismatch = problems.some((problem) => problem.includes('/hydration.rs:'))
+        ? '\nA panic in tachys/src/hydration.rs means the HTML from the server is not what the WASM expects. ' +
+          `Either ${SITE_ROOT} was built from other sources than ${PORTAL_BIN} (rebuild both), ` +
+          'or the page renders differently on the server and in the browser.'
+        : '';
+      throw new Error(`${page.url()} did not hydrate: ${error.message}\nthe browser reported:\n${reported}${mismatch}`);
     }
   };
   // Opens `target` and waits until the WASM has hydrated the page.

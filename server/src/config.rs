@@ -34,41 +34,19 @@ pub struct Config {
     pub mail_from: Mailbox,
 
     /// Folder for the SQLite database and the email outbox; created if missing.
-    #[arg(
-        long,
-        env = "DATA_DIR",
-        value_name = "DATA_DIR",
-        default_value = "data"
-    )]
+    #[arg(long, env = "DATA_DIR", value_name = "DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
 
     /// Folder with the built browser files (pkg/) and the public files.
-    #[arg(
-        long,
-        env = "SITE_ROOT",
-        value_name = "SITE_ROOT",
-        default_value = "target/site"
-    )]
+    #[arg(long, env = "SITE_ROOT", value_name = "SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
 
     /// Log format: text for people, json for log collectors. RUST_LOG sets the levels.
-    #[arg(
-        long,
-        env = "LOG_FORMAT",
-        value_name = "LOG_FORMAT",
-        default_value = "text",
-        value_enum
-    )]
+    #[arg(long, env = "LOG_FORMAT", value_name = "LOG_FORMAT", default_value = "text", value_enum)]
     pub log_format: LogFormat,
 
     /// Rate limits on sign-up, sign-in and emailed links. Turn off only for load tests.
-    #[arg(
-        long,
-        env = "RATE_LIMITS",
-        value_name = "RATE_LIMITS",
-        default_value = "on",
-        value_enum
-    )]
+    #[arg(long, env = "RATE_LIMITS", value_name = "RATE_LIMITS", default_value = "on", value_enum)]
     pub rate_limits: Switch,
 }
 
@@ -93,42 +71,33 @@ fn parse_database_url(value: &str) -> Result<String, String> {
 }
 
 fn parse_public_url(value: &str) -> Result<Url, String> {
-    let url = Url::parse(value)
-        .map_err(|_| "expected an absolute URL such as https://portal.example.com".to_owned())?;
+    let url =
+        Url::parse(value).map_err(|_| "expected an absolute URL such as https://portal.example.com".to_owned())?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-        return Err(
-            "expected an http or https URL with a host, such as https://portal.example.com".into(),
-        );
+        return Err("expected an http or https URL with a host, such as https://portal.example.com".into());
     }
     if url.path() != "/" || url.query().is_some() {
-        return Err(
-            "expected a URL without a path or query, such as https://portal.example.com".into(),
-        );
+        return Err("expected a URL without a path or query, such as https://portal.example.com".into());
     }
     Ok(url)
 }
 
 fn parse_listen_addr(value: &str) -> Result<SocketAddr, String> {
-    value.parse().map_err(|_| {
-        "expected an IP address and port such as 127.0.0.1:3000 or 0.0.0.0:8080".into()
-    })
+    value.parse().map_err(|_| "expected an IP address and port such as 127.0.0.1:3000 or 0.0.0.0:8080".into())
 }
 
 fn parse_smtp_url(value: &str) -> Result<String, String> {
-    let url =
-        Url::parse(value).map_err(|_| "expected a URL such as smtp://127.0.0.1:2525".to_owned())?;
+    let url = Url::parse(value).map_err(|_| "expected a URL such as smtp://127.0.0.1:2525".to_owned())?;
     if !matches!(url.scheme(), "smtp" | "smtps") || url.host().is_none() {
-        return Err(
-            "expected an smtp:// or smtps:// URL with a host, such as smtp://127.0.0.1:2525".into(),
-        );
+        return Err("expected an smtp:// or smtps:// URL with a host, such as smtp://127.0.0.1:2525".into());
     }
     Ok(value.to_owned())
 }
 
 fn parse_mailbox(value: &str) -> Result<Mailbox, String> {
-    value
-        .parse()
-        .map_err(|_| "expected an email address such as no-reply@example.com or \"Portal <no-reply@example.com>\"".into())
+    value.parse().map_err(|_| {
+        "expected an email address such as no-reply@example.com or \"Portal <no-reply@example.com>\"".into()
+    })
 }
 
 impl Config {

@@ -82,35 +82,22 @@ pub fn router(state: AppState, options: LeptosOptions, config: &Config) -> Route
         move || app::document(options.clone())
     };
 
-    let app_context = AppContext {
-        state: state.clone(),
-        options,
-        static_dir: config.site_root.clone(),
-    };
+    let app_context = AppContext { state: state.clone(), options, static_dir: config.site_root.clone() };
     let pages = Router::<AppContext>::new()
         .leptos_routes_with_context(&app_context, routes, context, document)
         .fallback(not_found_or_file)
         .with_state(app_context);
 
-    let origin = OriginPolicy {
-        expected: config.public_origin(),
-    };
+    let origin = OriginPolicy { expected: config.public_origin() };
     let mut app = Router::new()
         .route("/healthz", get(healthz))
         .with_state(state)
         .merge(pages)
-        .layer(axum::middleware::from_fn(
-            middleware::server_fn_error_status,
-        ))
+        .layer(axum::middleware::from_fn(middleware::server_fn_error_status))
         .layer(axum::middleware::from_fn(middleware::default_no_store))
-        .layer(axum::middleware::from_fn_with_state(
-            origin,
-            middleware::require_same_origin,
-        ))
+        .layer(axum::middleware::from_fn_with_state(origin, middleware::require_same_origin))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn(
-            middleware::explain_payload_too_large,
-        ));
+        .layer(axum::middleware::from_fn(middleware::explain_payload_too_large));
     for (name, value) in security_headers(config) {
         app = app.layer(SetResponseHeaderLayer::if_not_present(name, value));
     }
@@ -135,30 +122,15 @@ pub fn router(state: AppState, options: LeptosOptions, config: &Config) -> Route
 
 fn security_headers(config: &Config) -> Vec<(header::HeaderName, HeaderValue)> {
     let mut headers = vec![
-        (
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ),
+        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
         (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
-        (
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("strict-origin-when-cross-origin"),
-        ),
+        (header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")),
         // Pages set their own policy with a per-response nonce; this covers everything else.
-        (
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
-        ),
-        (
-            header::HeaderName::from_static("cross-origin-opener-policy"),
-            HeaderValue::from_static("same-origin"),
-        ),
+        (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'")),
+        (header::HeaderName::from_static("cross-origin-opener-policy"), HeaderValue::from_static("same-origin")),
     ];
     if config.public_url.scheme() == "https" {
-        headers.push((
-            header::STRICT_TRANSPORT_SECURITY,
-            HeaderValue::from_static("max-age=31536000"),
-        ));
+        headers.push((header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000")));
     }
     headers
 }
@@ -182,24 +154,17 @@ impl axum::extract::FromRef<AppContext> for LeptosOptions {
 async fn not_found_or_file(State(context): State<AppContext>, request: Request<Body>) -> Response {
     use tower::ServiceExt;
     let path = request.uri().path().to_owned();
-    let files = ServeDir::new(&context.static_dir)
-        .precompressed_br()
-        .precompressed_gzip();
+    let files = ServeDir::new(&context.static_dir).precompressed_br().precompressed_gzip();
     let (parts, body) = request.into_parts();
     let probe = Request::from_parts(parts.clone(), Body::empty());
     if let Ok(response) = files.oneshot(probe).await
         && response.status().is_success()
     {
         let _ = body;
-        let cache = if path.starts_with("/pkg/") {
-            "public, max-age=31536000, immutable"
-        } else {
-            "public, max-age=3600"
-        };
+        let cache =
+            if path.starts_with("/pkg/") { "public, max-age=31536000, immutable" } else { "public, max-age=3600" };
         let mut response = response.map(Body::new);
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
         return response;
     }
     let state = context.state.clone();
@@ -208,9 +173,7 @@ async fn not_found_or_file(State(context): State<AppContext>, request: Request<B
         move || provide_context(state.clone()),
         move || app::document(options.clone()),
     );
-    handler(Request::from_parts(parts, body))
-        .await
-        .into_response()
+    handler(Request::from_parts(parts, body)).await.into_response()
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {

@@ -11,11 +11,7 @@ use std::net::SocketAddr;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "portal",
-    version,
-    about = "Partner portal of an identity-verification service"
-)]
+#[command(name = "portal", version, about = "Partner portal of an identity-verification service")]
 struct Cli {
     #[command(flatten)]
     config: Config,
@@ -54,9 +50,7 @@ fn parse_partner_number(value: &str) -> Result<PartnerNumber, String> {
 }
 
 fn parse_plan(value: &str) -> Result<Plan, String> {
-    value
-        .parse()
-        .map_err(|_| "expected standard or enterprise".to_owned())
+    value.parse().map_err(|_| "expected standard or enterprise".to_owned())
 }
 
 #[tokio::main]
@@ -74,9 +68,7 @@ async fn main() {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config).await,
         Command::Migrate => migrate(cli.config).await,
-        Command::Partner(PartnerCommand::SetPlan { partner_id, plan }) => {
-            set_plan(cli.config, partner_id, plan).await
-        }
+        Command::Partner(PartnerCommand::SetPlan { partner_id, plan }) => set_plan(cli.config, partner_id, plan).await,
     };
     if let Err(error) = result {
         tracing::error!("{error:#}");
@@ -86,8 +78,7 @@ async fn main() {
 }
 
 fn init_logging(format: LogFormat) {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     match format {
         LogFormat::Text => builder.init(),
@@ -107,11 +98,7 @@ async fn set_plan(config: Config, number: PartnerNumber, plan: Plan) -> anyhow::
     let result = app::team::plan::set_plan(&state, number, plan).await;
     state.db.close().await;
     let previous = result?;
-    println!(
-        "Partner {number}: plan changed from {} to {}.",
-        previous.as_str(),
-        plan.as_str()
-    );
+    println!("Partner {number}: plan changed from {} to {}.", previous.as_str(), plan.as_str());
     Ok(())
 }
 
@@ -138,13 +125,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         email = if config.smtp_url.is_some() { "smtp" } else { "outbox" },
         "portal listening"
     );
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .context("the HTTP server stopped with an error")?;
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("the HTTP server stopped with an error")?;
 
     state.db.close().await;
     tracing::info!("portal stopped");

@@ -21,7 +21,8 @@ use {
 };
 
 /// The same answer for every address, so the form never reveals who has an account.
-pub const EMAIL_SENT_IF_ACCOUNT: &str = "If that address has an account that needs it, we have sent an email. Check your inbox and spam folder.";
+pub const EMAIL_SENT_IF_ACCOUNT: &str =
+    "If that address has an account that needs it, we have sent an email. Check your inbox and spam folder.";
 
 /// What opening a confirmation link did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,20 +66,12 @@ pub struct AccountChoice {
 
 #[cfg(feature = "ssr")]
 fn check_limits(state: &AppState, checks: &[(Bucket, &str)]) -> Result<(), AppError> {
-    checks
-        .iter()
-        .try_for_each(|(bucket, key)| state.limits.check(*bucket, key))
+    checks.iter().try_for_each(|(bucket, key)| state.limits.check(*bucket, key))
 }
 
 #[cfg(feature = "ssr")]
-fn collect<T>(
-    errors: &mut Vec<FieldError>,
-    field: &str,
-    parsed: Result<T, &'static str>,
-) -> Option<T> {
-    parsed
-        .map_err(|message| errors.push(FieldError::new(field, message)))
-        .ok()
+fn collect<T>(errors: &mut Vec<FieldError>, field: &str, parsed: Result<T, &'static str>) -> Option<T> {
+    parsed.map_err(|message| errors.push(FieldError::new(field, message))).ok()
 }
 
 #[server(prefix = "/api", endpoint = "sign_up")]
@@ -100,13 +93,8 @@ pub async fn sign_up(
     let name = collect(&mut errors, "name", PersonName::parse(&name));
     let email = collect(&mut errors, "email", EmailAddress::parse(&email));
     let password = collect(&mut errors, "password", NewPassword::parse(&password));
-    if password.is_some()
-        && password_confirm != password.as_ref().map(|p| p.expose()).unwrap_or_default()
-    {
-        errors.push(FieldError::new(
-            "password_confirm",
-            "The two passwords do not match.",
-        ));
+    if password.is_some() && password_confirm != password.as_ref().map(|p| p.expose()).unwrap_or_default() {
+        errors.push(FieldError::new("password_confirm", "The two passwords do not match."));
     }
     let (Some(company), Some(country), Some(name), Some(email), Some(password), true) =
         (company, country, name, email, password, errors.is_empty())
@@ -116,27 +104,16 @@ pub async fn sign_up(
 
     let now = state.clock.now_ms();
     let password_hash = passwords::hash(&password).await?;
-    let account = service::NewAccount {
-        company,
-        country,
-        name,
-        email,
-        password_hash,
-    };
+    let account = service::NewAccount { company, country, name, email, password_hash };
     let mut tx = state.db.begin().await?;
     let Some(created) = service::create_account(&mut tx, &account, now).await? else {
         drop(tx);
         tracing::info!("sign-up with an address that already has a login");
-        send_email(
-            &state,
-            emails::already_registered(&state.settings, account.email.as_str()),
-        )
-        .await;
+        send_email(&state, emails::already_registered(&state.settings, account.email.as_str())).await;
         leptos_axum::redirect("/check-email");
         return Ok(());
     };
-    let secret =
-        service::issue_token(&mut tx, &created.user_id, TokenPurpose::ConfirmEmail, now).await?;
+    let secret = service::issue_token(&mut tx, &created.user_id, TokenPurpose::ConfirmEmail, now).await?;
     audit::record(
         &mut tx,
         AuditEvent {
@@ -152,12 +129,7 @@ pub async fn sign_up(
     tx.commit().await?;
 
     tracing::info!(partner.number = %created.partner_number, user.id = %created.user_id, "partner account created");
-    let email = emails::confirm_email(
-        &state.settings,
-        account.email.as_str(),
-        account.name.as_str(),
-        &secret,
-    );
+    let email = emails::confirm_email(&state.settings, account.email.as_str(), account.name.as_str(), &secret);
     send_email(&state, email).await;
     leptos_axum::redirect("/check-email");
     Ok(())
@@ -180,14 +152,7 @@ pub async fn confirm_email(token: String) -> Result<ConfirmOutcome, AppError> {
     let now = state.clock.now_ms();
 
     let mut tx = state.db.begin().await?;
-    let user_id = match service::consume_token(
-        &mut tx,
-        token.trim(),
-        TokenPurpose::ConfirmEmail,
-        now,
-    )
-    .await?
-    {
+    let user_id = match service::consume_token(&mut tx, token.trim(), TokenPurpose::ConfirmEmail, now).await? {
         TokenState::Consumed { user_id } => user_id,
         TokenState::AlreadyUsed { user_id } => {
             drop(tx);
@@ -223,32 +188,18 @@ pub async fn confirm_email(token: String) -> Result<ConfirmOutcome, AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "sign_in")]
-pub async fn sign_in(
-    email: String,
-    password: String,
-    next: Option<String>,
-) -> Result<(), AppError> {
+pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     let state = app_state()?;
     let meta = request_meta();
     let account_key = email.trim().to_lowercase();
-    check_limits(
-        &state,
-        &[
-            (Bucket::SignInIp, &meta.ip),
-            (Bucket::SignInAccount, &account_key),
-        ],
-    )?;
+    check_limits(&state, &[(Bucket::SignInIp, &meta.ip), (Bucket::SignInAccount, &account_key)])?;
 
     let email = EmailAddress::parse(&email).map_err(|message| AppError::field("email", message))?;
     if password.is_empty() {
         return Err(AppError::field("password", "Enter your password."));
     }
     let user = service::find_by_email(&state.db, &email).await?;
-    let verified = passwords::verify(
-        &password,
-        user.as_ref().map(|user| user.password_hash.as_str()),
-    )
-    .await?;
+    let verified = passwords::verify(&password, user.as_ref().map(|user| user.password_hash.as_str())).await?;
     let now = state.clock.now_ms();
     let user = match user {
         Some(user) if verified => user,
@@ -293,21 +244,14 @@ pub async fn sign_in(
 
     tracing::info!(user.id = %user.id, "signed in");
     set_session_cookie(&state.settings, Some(&secret));
-    leptos_axum::redirect(
-        next.as_deref()
-            .filter(|next| is_local_path(next))
-            .unwrap_or("/"),
-    );
+    leptos_axum::redirect(next.as_deref().filter(|next| is_local_path(next)).unwrap_or("/"));
     Ok(())
 }
 
 /// Accepts only a path on this site for redirects after sign-in, so a crafted link cannot
 /// send a person elsewhere: it starts with one `/` and has no scheme or backslash tricks.
 pub fn is_local_path(path: &str) -> bool {
-    path.starts_with('/')
-        && !path.starts_with("//")
-        && !path.contains('\\')
-        && !path.chars().any(char::is_control)
+    path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') && !path.chars().any(char::is_control)
 }
 
 #[server(prefix = "/api", endpoint = "sign_out")]
@@ -343,13 +287,7 @@ async fn send_account_link(email: String, purpose: TokenPurpose) -> Result<(), A
     let state = app_state()?;
     let meta = request_meta();
     let account_key = email.trim().to_lowercase();
-    check_limits(
-        &state,
-        &[
-            (Bucket::EmailIp, &meta.ip),
-            (Bucket::EmailAccount, &account_key),
-        ],
-    )?;
+    check_limits(&state, &[(Bucket::EmailIp, &meta.ip), (Bucket::EmailAccount, &account_key)])?;
     let email = EmailAddress::parse(&email).map_err(|message| AppError::field("email", message))?;
 
     let now = state.clock.now_ms();
@@ -364,49 +302,32 @@ async fn send_account_link(email: String, purpose: TokenPurpose) -> Result<(), A
     tx.commit().await?;
 
     let message = match purpose {
-        TokenPurpose::ConfirmEmail => {
-            emails::confirm_email(&state.settings, email.as_str(), &user.name, &secret)
-        }
-        TokenPurpose::ResetPassword => {
-            emails::reset_password(&state.settings, email.as_str(), &user.name, &secret)
-        }
+        TokenPurpose::ConfirmEmail => emails::confirm_email(&state.settings, email.as_str(), &user.name, &secret),
+        TokenPurpose::ResetPassword => emails::reset_password(&state.settings, email.as_str(), &user.name, &secret),
     };
     send_email(&state, message).await;
     Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "reset_password")]
-pub async fn reset_password(
-    token: String,
-    password: String,
-    password_confirm: String,
-) -> Result<(), AppError> {
+pub async fn reset_password(token: String, password: String, password_confirm: String) -> Result<(), AppError> {
     let state = app_state()?;
     let meta = request_meta();
     check_limits(&state, &[(Bucket::EmailIp, &meta.ip)])?;
-    let password =
-        NewPassword::parse(&password).map_err(|message| AppError::field("password", message))?;
+    let password = NewPassword::parse(&password).map_err(|message| AppError::field("password", message))?;
     if password.expose() != password_confirm {
-        return Err(AppError::field(
-            "password_confirm",
-            "The two passwords do not match.",
-        ));
+        return Err(AppError::field("password_confirm", "The two passwords do not match."));
     }
 
     let password_hash = passwords::hash(&password).await?;
     let now = state.clock.now_ms();
     let mut tx = state.db.begin().await?;
-    let user_id = match service::consume_token(
-        &mut tx,
-        token.trim(),
-        TokenPurpose::ResetPassword,
-        now,
-    )
-    .await?
-    {
+    let user_id = match service::consume_token(&mut tx, token.trim(), TokenPurpose::ResetPassword, now).await? {
         TokenState::Consumed { user_id } => user_id,
         TokenState::AlreadyUsed { .. } => {
-            return Err(AppError::Gone("This reset link was already used. Ask for a new one if you still need to reset your password.".into()));
+            return Err(AppError::Gone(
+                "This reset link was already used. Ask for a new one if you still need to reset your password.".into(),
+            ));
         }
         TokenState::Expired => {
             return Err(AppError::Gone(
@@ -414,7 +335,9 @@ pub async fn reset_password(
             ));
         }
         TokenState::Unknown => {
-            return Err(AppError::NotFound("This reset link is not valid. Check that you copied the whole link, or ask for a new one.".into()));
+            return Err(AppError::NotFound(
+                "This reset link is not valid. Check that you copied the whole link, or ask for a new one.".into(),
+            ));
         }
     };
     service::set_password(&mut tx, &user_id, &password_hash).await?;
@@ -444,10 +367,7 @@ pub async fn shell() -> Result<Option<ShellView>, AppError> {
     let Some(signed_in) = session::current().await? else {
         return Ok(None);
     };
-    let selected = signed_in
-        .member
-        .as_ref()
-        .map(|member| member.partner_id.clone());
+    let selected = signed_in.member.as_ref().map(|member| member.partner_id.clone());
     let accounts = session::memberships(&state.db, &signed_in.user_id)
         .await?
         .into_iter()
@@ -464,10 +384,5 @@ pub async fn shell() -> Result<Option<ShellView>, AppError> {
         plan: member.plan,
         role: member.role,
     });
-    Ok(Some(ShellView {
-        name: signed_in.name,
-        email: signed_in.email,
-        account,
-        accounts,
-    }))
+    Ok(Some(ShellView { name: signed_in.name, email: signed_in.email, account, accounts }))
 }

@@ -5,8 +5,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::api::{
-    ConfirmOutcome, RequestPasswordReset, ResendConfirmation, ResetPassword, SignIn, SignUp,
-    confirm_email,
+    ConfirmOutcome, RequestPasswordReset, ResendConfirmation, ResetPassword, SignIn, SignUp, confirm_email,
 };
 use crate::error::AppError;
 use crate::fields::countries;
@@ -29,11 +28,7 @@ fn AuthCard(title: &'static str, children: Children) -> impl IntoView {
 
 /// Errors that belong to no single field.
 fn form_level(error: Signal<Option<AppError>>) -> Signal<Option<AppError>> {
-    Signal::derive(move || {
-        error
-            .get()
-            .filter(|error| !matches!(error, AppError::Invalid(_)))
-    })
+    Signal::derive(move || error.get().filter(|error| !matches!(error, AppError::Invalid(_))))
 }
 
 fn query_flag(name: &'static str) -> Signal<bool> {
@@ -49,13 +44,7 @@ pub fn SignInPage() -> impl IntoView {
     let signed_out = query_flag("signed_out");
     let unconfirmed = move || matches!(error.get(), Some(AppError::Forbidden(_)));
     let query = use_query_map();
-    let next = move || {
-        query
-            .read()
-            .get("next")
-            .filter(|next| super::api::is_local_path(next))
-            .unwrap_or_default()
-    };
+    let next = move || query.read().get("next").filter(|next| super::api::is_local_path(next)).unwrap_or_default();
 
     view! {
         <AuthCard title="Sign in">

@@ -113,21 +113,12 @@ pub async fn create_account(
         user_id.as_str(),
         now,
     )?;
-    Ok(Some(CreatedAccount {
-        user_id,
-        partner_id,
-        partner_number: PartnerNumber(number),
-    }))
+    Ok(Some(CreatedAccount { user_id, partner_id, partner_number: PartnerNumber(number) }))
 }
 
 /// Issues a new single-use token for `user_id` and returns its secret. Earlier unused tokens
 /// with the same purpose stop working, so only the newest link in the inbox opens.
-pub async fn issue_token(
-    tx: &mut Tx,
-    user_id: &str,
-    purpose: TokenPurpose,
-    now: i64,
-) -> Result<String, sqlx::Error> {
+pub async fn issue_token(tx: &mut Tx, user_id: &str, purpose: TokenPurpose, now: i64) -> Result<String, sqlx::Error> {
     execute!(
         &mut *tx,
         "UPDATE email_tokens SET used_at = $1 WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL",
@@ -188,29 +179,16 @@ pub async fn consume_token(
         return Ok(TokenState::Unknown);
     };
     if row.used_at.is_some() {
-        return Ok(TokenState::AlreadyUsed {
-            user_id: row.user_id,
-        });
+        return Ok(TokenState::AlreadyUsed { user_id: row.user_id });
     }
     if now >= row.expires_at {
         return Ok(TokenState::Expired);
     }
-    execute!(
-        &mut *tx,
-        "UPDATE email_tokens SET used_at = $1 WHERE token_hash = $2",
-        now,
-        token_hash.as_str()
-    )?;
-    Ok(TokenState::Consumed {
-        user_id: row.user_id,
-    })
+    execute!(&mut *tx, "UPDATE email_tokens SET used_at = $1 WHERE token_hash = $2", now, token_hash.as_str())?;
+    Ok(TokenState::Consumed { user_id: row.user_id })
 }
 
-pub async fn mark_email_confirmed<'c>(
-    exec: impl IntoExec<'c>,
-    user_id: &str,
-    now: i64,
-) -> Result<(), sqlx::Error> {
+pub async fn mark_email_confirmed<'c>(exec: impl IntoExec<'c>, user_id: &str, now: i64) -> Result<(), sqlx::Error> {
     execute!(
         exec,
         "UPDATE users SET email_confirmed_at = $1 WHERE id = $2 AND email_confirmed_at IS NULL",
@@ -221,34 +199,18 @@ pub async fn mark_email_confirmed<'c>(
 }
 
 pub async fn is_email_confirmed(db: &Db, user_id: &str) -> Result<bool, sqlx::Error> {
-    let confirmed = fetch_optional!(
-        db,
-        (Option<i64>,),
-        "SELECT email_confirmed_at FROM users WHERE id = $1",
-        user_id,
-    )?;
+    let confirmed =
+        fetch_optional!(db, (Option<i64>,), "SELECT email_confirmed_at FROM users WHERE id = $1", user_id,)?;
     Ok(matches!(confirmed, Some((Some(_),))))
 }
 
-pub async fn set_password<'c>(
-    exec: impl IntoExec<'c>,
-    user_id: &str,
-    password_hash: &str,
-) -> Result<(), sqlx::Error> {
-    execute!(
-        exec,
-        "UPDATE users SET password_hash = $1 WHERE id = $2",
-        password_hash,
-        user_id
-    )?;
+pub async fn set_password<'c>(exec: impl IntoExec<'c>, user_id: &str, password_hash: &str) -> Result<(), sqlx::Error> {
+    execute!(exec, "UPDATE users SET password_hash = $1 WHERE id = $2", password_hash, user_id)?;
     Ok(())
 }
 
 /// Returns the first account `user_id` belongs to, to select at sign-in.
-pub async fn first_partner<'c>(
-    exec: impl IntoExec<'c>,
-    user_id: &str,
-) -> Result<Option<String>, sqlx::Error> {
+pub async fn first_partner<'c>(exec: impl IntoExec<'c>, user_id: &str) -> Result<Option<String>, sqlx::Error> {
     let row = fetch_optional!(
         exec,
         (String,),
@@ -270,11 +232,7 @@ pub async fn delete_expired(state: &crate::infra::state::AppState) -> Result<(),
         now - settings.session_idle_ms,
         now - settings.session_max_ms,
     )?;
-    let tokens = execute!(
-        &state.db,
-        "DELETE FROM email_tokens WHERE expires_at < $1",
-        now - 24 * HOUR_MS
-    )?;
+    let tokens = execute!(&state.db, "DELETE FROM email_tokens WHERE expires_at < $1", now - 24 * HOUR_MS)?;
     tracing::debug!(sessions, tokens, "expired sessions and links deleted");
     Ok(())
 }

@@ -27,10 +27,7 @@ pub struct Member {
 
 impl Member {
     pub fn actor(&self) -> Actor {
-        Actor {
-            role: self.role,
-            plan: self.plan,
-        }
+        Actor { role: self.role, plan: self.plan }
     }
 }
 
@@ -100,27 +97,17 @@ pub async fn create(
 }
 
 pub async fn delete<'c>(exec: impl IntoExec<'c>, session_hash: &str) -> Result<(), sqlx::Error> {
-    execute!(
-        exec,
-        "DELETE FROM sessions WHERE id_hash = $1",
-        session_hash
-    )?;
+    execute!(exec, "DELETE FROM sessions WHERE id_hash = $1", session_hash)?;
     Ok(())
 }
 
 /// Ends every session of `user_id`, as after a password change.
-pub async fn delete_all_for_user<'c>(
-    exec: impl IntoExec<'c>,
-    user_id: &str,
-) -> Result<u64, sqlx::Error> {
+pub async fn delete_all_for_user<'c>(exec: impl IntoExec<'c>, user_id: &str) -> Result<u64, sqlx::Error> {
     execute!(exec, "DELETE FROM sessions WHERE user_id = $1", user_id)
 }
 
 /// Lists the accounts `user_id` belongs to, by partner ID.
-pub async fn memberships<'c>(
-    exec: impl IntoExec<'c>,
-    user_id: &str,
-) -> Result<Vec<MembershipRow>, sqlx::Error> {
+pub async fn memberships<'c>(exec: impl IntoExec<'c>, user_id: &str) -> Result<Vec<MembershipRow>, sqlx::Error> {
     fetch_all!(
         exec,
         MembershipRow,
@@ -158,20 +145,13 @@ pub async fn load(state: &AppState, session_hash: &str) -> Result<Option<SignedI
     };
 
     let settings = &state.settings;
-    if now - row.last_seen_at > settings.session_idle_ms
-        || now - row.created_at > settings.session_max_ms
-    {
+    if now - row.last_seen_at > settings.session_idle_ms || now - row.created_at > settings.session_max_ms {
         delete(db, session_hash).await?;
         tracing::info!(user.id = %row.user_id, "session expired");
         return Ok(None);
     }
     if now - row.last_seen_at > TOUCH_INTERVAL_MS {
-        execute!(
-            db,
-            "UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2",
-            now,
-            session_hash
-        )?;
+        execute!(db, "UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2", now, session_hash)?;
     }
 
     let member = match row.partner_id.as_deref() {
@@ -198,11 +178,7 @@ pub async fn load(state: &AppState, session_hash: &str) -> Result<Option<SignedI
     }))
 }
 
-async fn membership(
-    db: &Db,
-    user_id: &str,
-    partner_id: &str,
-) -> Result<Option<MembershipRow>, sqlx::Error> {
+async fn membership(db: &Db, user_id: &str, partner_id: &str) -> Result<Option<MembershipRow>, sqlx::Error> {
     fetch_optional!(
         db,
         MembershipRow,
@@ -218,7 +194,9 @@ async fn membership(
 pub async fn require_member() -> Result<Member, AppError> {
     let signed_in = current().await?.ok_or(AppError::Unauthenticated)?;
     signed_in.member.ok_or_else(|| {
-        AppError::Forbidden("You are no longer a member of this account. Ask its Owner or an Admin for a new invitation.".into())
+        AppError::Forbidden(
+            "You are no longer a member of this account. Ask its Owner or an Admin for a new invitation.".into(),
+        )
     })
 }
 

@@ -63,10 +63,7 @@ impl<'c> IntoExec<'c> for &'c mut Tx {
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
     #[error("could not create the data folder {path}: {source}")]
-    DataDir {
-        path: String,
-        source: std::io::Error,
-    },
+    DataDir { path: String, source: std::io::Error },
     #[error("could not connect to the database: {0}")]
     Connect(#[source] sqlx::Error),
     #[error("a database migration failed, so the server did not start: {0}")]
@@ -89,10 +86,8 @@ impl Db {
                 Ok(Db::Postgres(pool))
             }
             None => {
-                std::fs::create_dir_all(data_dir).map_err(|source| OpenError::DataDir {
-                    path: data_dir.display().to_string(),
-                    source,
-                })?;
+                std::fs::create_dir_all(data_dir)
+                    .map_err(|source| OpenError::DataDir { path: data_dir.display().to_string(), source })?;
                 let options = SqliteConnectOptions::new()
                     .filename(data_dir.join("portal.sqlite3"))
                     .create_if_missing(true)

@@ -67,10 +67,7 @@ pub struct RateLimits {
 impl RateLimits {
     /// `enabled = false` lets every request through; it exists for load tests.
     pub fn new(enabled: bool) -> Self {
-        let limiters = Bucket::ALL
-            .into_iter()
-            .map(|bucket| (bucket, RateLimiter::keyed(bucket.quota())))
-            .collect();
+        let limiters = Bucket::ALL.into_iter().map(|bucket| (bucket, RateLimiter::keyed(bucket.quota()))).collect();
         Self { enabled, limiters }
     }
 
@@ -87,9 +84,7 @@ impl RateLimits {
         limiter.check_key(&key.to_owned()).map_err(|not_until| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             tracing::warn!(bucket = ?bucket, "rate limit reached");
-            AppError::RateLimited {
-                retry_after_secs: wait.as_secs().max(1),
-            }
+            AppError::RateLimited { retry_after_secs: wait.as_secs().max(1) }
         })
     }
 
@@ -119,33 +114,18 @@ mod tests {
     fn account_bucket_rejects_after_burst() {
         let limits = RateLimits::new(true);
         for _ in 0..3 {
-            assert!(
-                limits
-                    .check(Bucket::EmailAccount, "ada@example.com")
-                    .is_ok()
-            );
+            assert!(limits.check(Bucket::EmailAccount, "ada@example.com").is_ok());
         }
         let rejected = limits.check(Bucket::EmailAccount, "ada@example.com");
-        assert!(
-            matches!(rejected, Err(AppError::RateLimited { retry_after_secs }) if retry_after_secs > 0)
-        );
-        assert!(
-            limits
-                .check(Bucket::EmailAccount, "grace@example.com")
-                .is_ok(),
-            "other keys are counted apart"
-        );
+        assert!(matches!(rejected, Err(AppError::RateLimited { retry_after_secs }) if retry_after_secs > 0));
+        assert!(limits.check(Bucket::EmailAccount, "grace@example.com").is_ok(), "other keys are counted apart");
     }
 
     #[test]
     fn disabled_limits_allow_everything() {
         let limits = RateLimits::new(false);
         for _ in 0..100 {
-            assert!(
-                limits
-                    .check(Bucket::EmailAccount, "ada@example.com")
-                    .is_ok()
-            );
+            assert!(limits.check(Bucket::EmailAccount, "ada@example.com").is_ok());
         }
     }
 }

@@ -16,14 +16,8 @@ pub struct Email {
 
 #[derive(Clone)]
 pub enum Mailer {
-    Smtp {
-        transport: AsyncSmtpTransport<Tokio1Executor>,
-        from: Mailbox,
-    },
-    Outbox {
-        dir: PathBuf,
-        from: Mailbox,
-    },
+    Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox },
+    Outbox { dir: PathBuf, from: Mailbox },
 }
 
 #[derive(Debug, thiserror::Error)]

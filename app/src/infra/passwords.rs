@@ -19,21 +19,13 @@ fn hasher() -> Argon2<'static> {
 fn permits() -> &'static Arc<Semaphore> {
     static PERMITS: OnceLock<Arc<Semaphore>> = OnceLock::new();
     PERMITS.get_or_init(|| {
-        let cores = std::thread::available_parallelism()
-            .map(usize::from)
-            .unwrap_or(2);
+        let cores = std::thread::available_parallelism().map(usize::from).unwrap_or(2);
         Arc::new(Semaphore::new(cores))
     })
 }
 
-async fn run_blocking<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, AppError> {
-    let _permit = permits()
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(|_| AppError::Internal)?;
+async fn run_blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+    let _permit = permits().clone().acquire_owned().await.map_err(|_| AppError::Internal)?;
     tokio::task::spawn_blocking(work).await.map_err(|error| {
         tracing::error!(error = %error, "password hashing task failed");
         AppError::Internal
@@ -45,9 +37,7 @@ pub async fn hash(password: &NewPassword) -> Result<String, AppError> {
     let password = password.expose().to_owned();
     run_blocking(move || {
         let salt = SaltString::generate(&mut rand::rngs::OsRng);
-        hasher()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|hash| hash.to_string())
+        hasher().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string())
     })
     .await?
     .map_err(|error| {
@@ -61,17 +51,13 @@ pub async fn hash(password: &NewPassword) -> Result<String, AppError> {
 pub async fn verify(password: &str, stored: Option<&str>) -> Result<bool, AppError> {
     let password = password.to_owned();
     let known = stored.is_some();
-    let stored = stored
-        .map(str::to_owned)
-        .unwrap_or_else(|| dummy_hash().to_owned());
+    let stored = stored.map(str::to_owned).unwrap_or_else(|| dummy_hash().to_owned());
     let matches = run_blocking(move || {
         let Ok(parsed) = PasswordHash::new(&stored) else {
             tracing::error!("stored password hash is not a valid PHC string");
             return false;
         };
-        hasher()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
+        hasher().verify_password(password.as_bytes(), &parsed).is_ok()
     })
     .await?;
     Ok(known && matches)
@@ -96,15 +82,8 @@ mod tests {
     async fn hash_then_verify() {
         let password = NewPassword::parse("correct horse battery").unwrap();
         let stored = hash(&password).await.unwrap();
-        assert!(
-            stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
-            "{stored}"
-        );
-        assert!(
-            verify("correct horse battery", Some(&stored))
-                .await
-                .unwrap()
-        );
+        assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{stored}");
+        assert!(verify("correct horse battery", Some(&stored)).await.unwrap());
         assert!(!verify("wrong horse battery", Some(&stored)).await.unwrap());
         assert!(!verify("correct horse battery", None).await.unwrap());
     }

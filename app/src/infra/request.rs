@@ -25,24 +25,14 @@ pub struct RequestMeta {
 /// shares one per-IP rate limit; there is no trusted `X-Forwarded-For` handling yet.
 pub fn request_meta() -> RequestMeta {
     let Some(parts) = use_context::<Parts>() else {
-        return RequestMeta {
-            ip: "unknown".into(),
-            user_agent: None,
-            session_secret: None,
-            accepts_html: false,
-        };
+        return RequestMeta { ip: "unknown".into(), user_agent: None, session_secret: None, accepts_html: false };
     };
     let ip = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|info| info.0.ip().to_string())
         .unwrap_or_else(|| "unknown".into());
-    let header = |name| {
-        parts
-            .headers
-            .get(name)
-            .and_then(|value: &HeaderValue| value.to_str().ok())
-    };
+    let header = |name| parts.headers.get(name).and_then(|value: &HeaderValue| value.to_str().ok());
     RequestMeta {
         ip,
         user_agent: header(USER_AGENT).map(|agent| agent.chars().take(300).collect()),
@@ -54,11 +44,7 @@ pub fn request_meta() -> RequestMeta {
 /// Name of the session cookie. With HTTPS it carries the `__Host-` prefix, which browsers
 /// accept only with `Secure`, `Path=/` and no `Domain`, so no subdomain can overwrite it.
 pub fn session_cookie_name(secure: bool) -> &'static str {
-    if secure {
-        "__Host-portal_session"
-    } else {
-        "portal_session"
-    }
+    if secure { "__Host-portal_session" } else { "portal_session" }
 }
 
 fn session_cookie(parts: &Parts) -> Option<String> {
@@ -85,10 +71,7 @@ pub fn set_session_cookie(settings: &Settings, secret: Option<&str>) {
         Some(secret) => format!("{name}={secret}; Path=/; HttpOnly; SameSite=Lax{secure_attr}"),
         None => format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure_attr}"),
     };
-    if let (Some(response), Ok(value)) = (
-        use_context::<ResponseOptions>(),
-        HeaderValue::from_str(&cookie),
-    ) {
+    if let (Some(response), Ok(value)) = (use_context::<ResponseOptions>(), HeaderValue::from_str(&cookie)) {
         response.append_header(SET_COOKIE, value);
     }
 }

@@ -23,11 +23,7 @@ pub struct Settings {
 
 impl Settings {
     pub fn new(public_url: Url) -> Self {
-        Self {
-            public_url,
-            session_idle_ms: 60 * MINUTE_MS,
-            session_max_ms: 12 * HOUR_MS,
-        }
+        Self { public_url, session_idle_ms: 60 * MINUTE_MS, session_max_ms: 12 * HOUR_MS }
     }
 
     /// Cookies are marked `Secure` whenever the portal is served over HTTPS.

@@ -22,22 +22,11 @@ pub struct NavItem {
 
 /// The areas that exist so far, in the order the navigation lists them. An area is added here
 /// when it works, never as a placeholder.
-pub const NAV_ITEMS: &[NavItem] = &[NavItem {
-    label: "Home",
-    href: "/",
-    permission: None,
-}];
+pub const NAV_ITEMS: &[NavItem] = &[NavItem { label: "Home", href: "/", permission: None }];
 
 /// Returns the navigation entries `account`'s role may use.
 pub fn nav_items(account: &AccountView) -> Vec<NavItem> {
-    NAV_ITEMS
-        .iter()
-        .copied()
-        .filter(|item| {
-            item.permission
-                .is_none_or(|permission| account.can(permission))
-        })
-        .collect()
+    NAV_ITEMS.iter().copied().filter(|item| item.permission.is_none_or(|permission| account.can(permission))).collect()
 }
 
 type ShellResource = Resource<Result<Option<ShellView>, AppError>>;
@@ -77,12 +66,7 @@ pub fn PortalLayout() -> impl IntoView {
 }
 
 #[component]
-fn Frame(
-    account: AccountView,
-    name: String,
-    email: String,
-    accounts: Vec<AccountChoice>,
-) -> impl IntoView {
+fn Frame(account: AccountView, name: String, email: String, accounts: Vec<AccountChoice>) -> impl IntoView {
     let items = nav_items(&account);
     let may_invite = account.can(Permission::ManageTeam);
     view! {
@@ -132,12 +116,7 @@ fn Frame(
 /// The account menu in the header: who is signed in, the accounts they can switch to, and
 /// sign-out. A `<details>` element opens it with or without JavaScript.
 #[component]
-fn AccountMenu(
-    name: String,
-    email: String,
-    role: &'static str,
-    accounts: Vec<AccountChoice>,
-) -> impl IntoView {
+fn AccountMenu(name: String, email: String, role: &'static str, accounts: Vec<AccountChoice>) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     view! {
         <details class="account-menu">
@@ -166,10 +145,7 @@ fn AccountMenu(
 #[component]
 fn AccountSwitcher(accounts: Vec<AccountChoice>) -> impl IntoView {
     let switch = ServerAction::<SwitchAccount>::new();
-    let others: Vec<AccountChoice> = accounts
-        .into_iter()
-        .filter(|account| !account.selected)
-        .collect();
+    let others: Vec<AccountChoice> = accounts.into_iter().filter(|account| !account.selected).collect();
     (!others.is_empty()).then(|| {
         view! {
             <div class="switcher">
@@ -249,19 +225,10 @@ mod tests {
     #[test]
     fn nav_lists_only_permitted_items() {
         for role in Role::ALL {
-            let account = AccountView {
-                partner_number: "001".into(),
-                partner_name: "Acme".into(),
-                plan: Plan::Enterprise,
-                role,
-            };
+            let account =
+                AccountView { partner_number: "001".into(), partner_name: "Acme".into(), plan: Plan::Enterprise, role };
             for item in nav_items(&account) {
-                assert!(
-                    item.permission
-                        .is_none_or(|permission| role.can(permission)),
-                    "{role:?} sees {}",
-                    item.label
-                );
+                assert!(item.permission.is_none_or(|permission| role.can(permission)), "{role:?} sees {}", item.label);
             }
         }
     }

@@ -99,8 +99,7 @@ fn forbidden(violation: rules::TeamRuleViolation) -> AppError {
 
 #[cfg(feature = "ssr")]
 fn parse_role(role: &str) -> Result<Role, AppError> {
-    role.parse()
-        .map_err(|_| AppError::field("role", "Choose a role."))
+    role.parse().map_err(|_| AppError::field("role", "Choose a role."))
 }
 
 #[cfg(feature = "ssr")]
@@ -112,13 +111,7 @@ async fn send_email(state: &AppState, email: crate::infra::mail::Email) {
 }
 
 #[cfg(feature = "ssr")]
-fn audit_event<'a>(
-    member: &'a Member,
-    ip: &'a str,
-    action: &'a str,
-    target: String,
-    now: i64,
-) -> AuditEvent<'a> {
+fn audit_event<'a>(member: &'a Member, ip: &'a str, action: &'a str, target: String, now: i64) -> AuditEvent<'a> {
     AuditEvent {
         partner_id: Some(&member.partner_id),
         actor_user_id: Some(&member.user_id),
@@ -175,10 +168,7 @@ pub async fn team_overview() -> Result<TeamView, AppError> {
 fn parse_addresses(input: &str) -> Result<Vec<EmailAddress>, AppError> {
     let mut addresses: Vec<EmailAddress> = Vec::new();
     let mut invalid = Vec::new();
-    for item in input
-        .split([',', ';', ' ', '\n', '\r', '\t'])
-        .filter(|item| !item.trim().is_empty())
-    {
+    for item in input.split([',', ';', ' ', '\n', '\r', '\t']).filter(|item| !item.trim().is_empty()) {
         match EmailAddress::parse(item) {
             Ok(address) if !addresses.contains(&address) => addresses.push(address),
             Ok(_) => {}
@@ -186,22 +176,13 @@ fn parse_addresses(input: &str) -> Result<Vec<EmailAddress>, AppError> {
         }
     }
     if !invalid.is_empty() {
-        return Err(AppError::field(
-            "emails",
-            format!("These are not email addresses: {}.", invalid.join(", ")),
-        ));
+        return Err(AppError::field("emails", format!("These are not email addresses: {}.", invalid.join(", "))));
     }
     if addresses.is_empty() {
-        return Err(AppError::field(
-            "emails",
-            "Enter at least one email address.",
-        ));
+        return Err(AppError::field("emails", "Enter at least one email address."));
     }
     if addresses.len() > MAX_INVITES_PER_REQUEST {
-        return Err(AppError::field(
-            "emails",
-            format!("Invite at most {MAX_INVITES_PER_REQUEST} people at a time."),
-        ));
+        return Err(AppError::field("emails", format!("Invite at most {MAX_INVITES_PER_REQUEST} people at a time.")));
     }
     Ok(addresses)
 }
@@ -215,9 +196,7 @@ pub async fn invite_members(emails: String, role: String) -> Result<usize, AppEr
     rules::check_invite(member.actor(), role).map_err(forbidden)?;
     let addresses = parse_addresses(&emails)?;
     for _ in &addresses {
-        state
-            .limits
-            .check(Bucket::InviteAccount, &member.partner_id)?;
+        state.limits.check(Bucket::InviteAccount, &member.partner_id)?;
     }
 
     let now = state.clock.now_ms();
@@ -227,9 +206,7 @@ pub async fn invite_members(emails: String, role: String) -> Result<usize, AppEr
         if service::is_member_email(&mut tx, &member.partner_id, address).await? {
             refused.push(format!("{address} is already a member"));
         } else if service::has_open_invitation(&mut tx, &member.partner_id, address).await? {
-            refused.push(format!(
-                "{address} already has an invitation (resend it from the list below)"
-            ));
+            refused.push(format!("{address} already has an invitation (resend it from the list below)"));
         }
     }
     if !refused.is_empty() {
@@ -240,15 +217,8 @@ pub async fn invite_members(emails: String, role: String) -> Result<usize, AppEr
     }
     let mut links = Vec::new();
     for address in &addresses {
-        let Some((id, secret)) = service::create_invitation(
-            &mut tx,
-            &member.partner_id,
-            address,
-            role,
-            &member.user_id,
-            now,
-        )
-        .await?
+        let Some((id, secret)) =
+            service::create_invitation(&mut tx, &member.partner_id, address, role, &member.user_id, now).await?
         else {
             return Err(AppError::Conflict(format!(
                 "{address} was invited by someone else a moment ago. Nobody was invited; try again."
@@ -256,13 +226,7 @@ pub async fn invite_members(emails: String, role: String) -> Result<usize, AppEr
         };
         audit::record(
             &mut tx,
-            audit_event(
-                &member,
-                &meta.ip,
-                "member.invited",
-                format!("invitation:{id} {address} as {role}"),
-                now,
-            ),
+            audit_event(&member, &meta.ip, "member.invited", format!("invitation:{id} {address} as {role}"), now),
         )
         .await?;
         links.push((address, secret));
@@ -271,11 +235,7 @@ pub async fn invite_members(emails: String, role: String) -> Result<usize, AppEr
 
     tracing::info!(partner.id = %member.partner_id, member.id = %member.user_id, count = links.len(), "invitations sent");
     for (address, secret) in &links {
-        send_email(
-            &state,
-            emails::invitation(&state.settings, address.as_str(), &member, role, secret),
-        )
-        .await;
+        send_email(&state, emails::invitation(&state.settings, address.as_str(), &member, role, secret)).await;
     }
     Ok(links.len())
 }
@@ -285,39 +245,23 @@ pub async fn resend_invitation(id: String) -> Result<(), AppError> {
     let member = require_team_manager().await?;
     let state = app_state()?;
     let meta = request_meta();
-    state
-        .limits
-        .check(Bucket::InviteAccount, &member.partner_id)?;
+    state.limits.check(Bucket::InviteAccount, &member.partner_id)?;
 
     let now = state.clock.now_ms();
     let mut tx = state.db.begin().await?;
-    let Some((invitation, secret)) =
-        service::renew_invitation(&mut tx, &member.partner_id, &id, now).await?
-    else {
-        return Err(AppError::NotFound(
-            "This invitation no longer exists: it was accepted or revoked.".into(),
-        ));
+    let Some((invitation, secret)) = service::renew_invitation(&mut tx, &member.partner_id, &id, now).await? else {
+        return Err(AppError::NotFound("This invitation no longer exists: it was accepted or revoked.".into()));
     };
     let role: Role = invitation.role.parse().unwrap_or(Role::Auditor);
     rules::check_invite(member.actor(), role).map_err(forbidden)?;
     audit::record(
         &mut tx,
-        audit_event(
-            &member,
-            &meta.ip,
-            "invitation.resent",
-            format!("invitation:{id} {}", invitation.email),
-            now,
-        ),
+        audit_event(&member, &meta.ip, "invitation.resent", format!("invitation:{id} {}", invitation.email), now),
     )
     .await?;
     tx.commit().await?;
 
-    send_email(
-        &state,
-        emails::invitation(&state.settings, &invitation.email, &member, role, &secret),
-    )
-    .await;
+    send_email(&state, emails::invitation(&state.settings, &invitation.email, &member, role, &secret)).await;
     Ok(())
 }
 
@@ -329,12 +273,8 @@ pub async fn revoke_invitation(id: String) -> Result<(), AppError> {
 
     let now = state.clock.now_ms();
     let mut tx = state.db.begin().await?;
-    let Some(invitation) =
-        service::revoke_invitation(&mut tx, &member.partner_id, &id, now).await?
-    else {
-        return Err(AppError::NotFound(
-            "This invitation no longer exists: it was accepted or revoked.".into(),
-        ));
+    let Some(invitation) = service::revoke_invitation(&mut tx, &member.partner_id, &id, now).await? else {
+        return Err(AppError::NotFound("This invitation no longer exists: it was accepted or revoked.".into()));
     };
     // Revoking an Owner invitation is granting in reverse: only Owners may.
     let role: Role = invitation.role.parse().unwrap_or(Role::Auditor);
@@ -343,13 +283,7 @@ pub async fn revoke_invitation(id: String) -> Result<(), AppError> {
     }
     audit::record(
         &mut tx,
-        audit_event(
-            &member,
-            &meta.ip,
-            "invitation.revoked",
-            format!("invitation:{id} {}", invitation.email),
-            now,
-        ),
+        audit_event(&member, &meta.ip, "invitation.revoked", format!("invitation:{id} {}", invitation.email), now),
     )
     .await?;
     tx.commit().await?;
@@ -357,11 +291,7 @@ pub async fn revoke_invitation(id: String) -> Result<(), AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "change_member_role")]
-pub async fn change_member_role(
-    user_id: String,
-    role: String,
-    current_role: String,
-) -> Result<(), AppError> {
+pub async fn change_member_role(user_id: String, role: String, current_role: String) -> Result<(), AppError> {
     let member = require_team_manager().await?;
     let state = app_state()?;
     let meta = request_meta();
@@ -371,11 +301,8 @@ pub async fn change_member_role(
     let now = state.clock.now_ms();
     let mut tx = state.db.begin().await?;
     let owner_count = service::lock_owner_count(&mut tx, &member.partner_id).await?;
-    let Some(current) = service::lock_member_role(&mut tx, &member.partner_id, &user_id).await?
-    else {
-        return Err(AppError::NotFound(
-            "This person is not a member of the account.".into(),
-        ));
+    let Some(current) = service::lock_member_role(&mut tx, &member.partner_id, &user_id).await? else {
+        return Err(AppError::NotFound("This person is not a member of the account.".into()));
     };
     // The form carries the role the page showed; if someone else changed it since, the
     // request was made on stale facts.
@@ -387,21 +314,11 @@ pub async fn change_member_role(
     if current == new_role {
         return Ok(());
     }
-    rules::check_role_change(
-        member.actor(),
-        current,
-        new_role,
-        user_id == member.user_id,
-        owner_count,
-    )
-    .map_err(forbidden)?;
+    rules::check_role_change(member.actor(), current, new_role, user_id == member.user_id, owner_count)
+        .map_err(forbidden)?;
     service::set_role(&mut tx, &member.partner_id, &user_id, new_role).await?;
     let target = format!("user:{user_id} {current} to {new_role}");
-    audit::record(
-        &mut tx,
-        audit_event(&member, &meta.ip, "member.role_changed", target, now),
-    )
-    .await?;
+    audit::record(&mut tx, audit_event(&member, &meta.ip, "member.role_changed", target, now)).await?;
     tx.commit().await?;
 
     tracing::info!(partner.id = %member.partner_id, member.id = %user_id, role = %new_role, "member role changed");
@@ -417,29 +334,14 @@ pub async fn remove_member(user_id: String) -> Result<(), AppError> {
     let now = state.clock.now_ms();
     let mut tx = state.db.begin().await?;
     let owner_count = service::lock_owner_count(&mut tx, &member.partner_id).await?;
-    let Some(current) = service::lock_member_role(&mut tx, &member.partner_id, &user_id).await?
-    else {
-        return Err(AppError::NotFound(
-            "This person is not a member of the account.".into(),
-        ));
+    let Some(current) = service::lock_member_role(&mut tx, &member.partner_id, &user_id).await? else {
+        return Err(AppError::NotFound("This person is not a member of the account.".into()));
     };
-    rules::check_removal(
-        member.actor(),
-        current,
-        user_id == member.user_id,
-        owner_count,
-    )
-    .map_err(forbidden)?;
+    rules::check_removal(member.actor(), current, user_id == member.user_id, owner_count).map_err(forbidden)?;
     service::remove_member(&mut tx, &member.partner_id, &user_id).await?;
     audit::record(
         &mut tx,
-        audit_event(
-            &member,
-            &meta.ip,
-            "member.removed",
-            format!("user:{user_id} ({current})"),
-            now,
-        ),
+        audit_event(&member, &meta.ip, "member.removed", format!("user:{user_id} ({current})"), now),
     )
     .await?;
     tx.commit().await?;
@@ -466,9 +368,7 @@ pub async fn invitation_details(token: String) -> Result<InvitationState, AppErr
     }
 
     let email = EmailAddress::parse(&invitation.email).map_err(|_| AppError::Internal)?;
-    let has_login = crate::account::service::find_by_email(&state.db, &email)
-        .await?
-        .is_some();
+    let has_login = crate::account::service::find_by_email(&state.db, &email).await?.is_some();
     let signed_in_as = session::current().await?.map(|signed_in| signed_in.email);
     Ok(InvitationState::Open {
         partner_name,
@@ -484,18 +384,11 @@ pub async fn invitation_details(token: String) -> Result<InvitationState, AppErr
 
 /// Loads an open, unexpired invitation by its link, or the error the accept page shows.
 #[cfg(feature = "ssr")]
-async fn open_invitation(
-    state: &AppState,
-    token: &str,
-) -> Result<service::InvitationByToken, AppError> {
+async fn open_invitation(state: &AppState, token: &str) -> Result<service::InvitationByToken, AppError> {
     let gone = |what: &str| {
-        AppError::Gone(format!(
-            "This invitation {what}. Ask the person who invited you for a new invitation."
-        ))
+        AppError::Gone(format!("This invitation {what}. Ask the person who invited you for a new invitation."))
     };
-    let invitation = service::find_by_token(&state.db, token.trim())
-        .await?
-        .ok_or_else(|| gone("link is not valid"))?;
+    let invitation = service::find_by_token(&state.db, token.trim()).await?.ok_or_else(|| gone("link is not valid"))?;
     if invitation.accepted_at.is_some() {
         return Err(gone("was already accepted"));
     }
@@ -521,20 +414,11 @@ pub async fn accept_invitation(
     let invitation = open_invitation(&state, &token).await?;
 
     let mut errors = Vec::new();
-    let name = PersonName::parse(&name)
-        .map_err(|message| errors.push(FieldError::new("name", message)))
-        .ok();
-    let password = NewPassword::parse(&password)
-        .map_err(|message| errors.push(FieldError::new("password", message)))
-        .ok();
-    if password
-        .as_ref()
-        .is_some_and(|password| password.expose() != password_confirm)
-    {
-        errors.push(FieldError::new(
-            "password_confirm",
-            "The two passwords do not match.",
-        ));
+    let name = PersonName::parse(&name).map_err(|message| errors.push(FieldError::new("name", message))).ok();
+    let password =
+        NewPassword::parse(&password).map_err(|message| errors.push(FieldError::new("password", message))).ok();
+    if password.as_ref().is_some_and(|password| password.expose() != password_confirm) {
+        errors.push(FieldError::new("password_confirm", "The two passwords do not match."));
     }
     let (Some(name), Some(password), true) = (name, password, errors.is_empty()) else {
         return Err(AppError::Invalid(errors));
@@ -544,28 +428,22 @@ pub async fn accept_invitation(
     let now = state.clock.now_ms();
     let mut tx = state.db.begin().await?;
     if !service::lock_open_invitation(&mut tx, &invitation.id, now).await? {
-        return Err(AppError::Gone("This invitation was accepted, revoked or expired a moment ago. Ask for a new invitation.".into()));
+        return Err(AppError::Gone(
+            "This invitation was accepted, revoked or expired a moment ago. Ask for a new invitation.".into(),
+        ));
     }
-    let Some(user_id) = service::create_invited_user(
-        &mut tx,
-        &invitation.email,
-        name.as_str(),
-        &password_hash,
-        now,
-    )
-    .await?
+    let Some(user_id) =
+        service::create_invited_user(&mut tx, &invitation.email, name.as_str(), &password_hash, now).await?
     else {
         return Err(AppError::Conflict(
-            "This address already has a login. Sign in, then open the invitation link again."
-                .into(),
+            "This address already has a login. Sign in, then open the invitation link again.".into(),
         ));
     };
     service::accept(&mut tx, &invitation, &user_id, now).await?;
     if let Some(old) = &meta.session_secret {
         session::delete(&mut tx, &crate::infra::tokens::hash_secret(old)).await?;
     }
-    let secret =
-        session::create(&mut tx, &user_id, Some(&invitation.partner_id), &meta, now).await?;
+    let secret = session::create(&mut tx, &user_id, Some(&invitation.partner_id), &meta, now).await?;
     record_acceptance(&mut tx, &invitation, &user_id, &meta.ip, now).await?;
     tx.commit().await?;
 
@@ -587,10 +465,7 @@ async fn record_acceptance(
         partner_id: Some(&invitation.partner_id),
         actor_user_id: Some(user_id),
         action: "invitation.accepted",
-        target: Some(format!(
-            "invitation:{} {} as {}",
-            invitation.id, invitation.email, invitation.role
-        )),
+        target: Some(format!("invitation:{} {} as {}", invitation.id, invitation.email, invitation.role)),
         ip: Some(ip),
         at_ms: now,
     };
@@ -613,7 +488,9 @@ pub async fn join_account(token: String) -> Result<(), AppError> {
     let now = state.clock.now_ms();
     let mut tx = state.db.begin().await?;
     if !service::lock_open_invitation(&mut tx, &invitation.id, now).await? {
-        return Err(AppError::Gone("This invitation was accepted, revoked or expired a moment ago. Ask for a new invitation.".into()));
+        return Err(AppError::Gone(
+            "This invitation was accepted, revoked or expired a moment ago. Ask for a new invitation.".into(),
+        ));
     }
     service::accept(&mut tx, &invitation, &signed_in.user_id, now).await?;
     service::select_account(&mut tx, &signed_in.session_hash, &invitation.partner_id).await?;
@@ -629,17 +506,11 @@ pub async fn join_account(token: String) -> Result<(), AppError> {
 pub async fn switch_account(partner_number: String) -> Result<(), AppError> {
     let state = app_state()?;
     let signed_in = session::current().await?.ok_or(AppError::Unauthenticated)?;
-    let number = PartnerNumber::parse(&partner_number)
-        .map_err(|message| AppError::field("partner_number", message))?;
+    let number = PartnerNumber::parse(&partner_number).map_err(|message| AppError::field("partner_number", message))?;
 
     let memberships = session::memberships(&state.db, &signed_in.user_id).await?;
-    let Some(target) = memberships
-        .iter()
-        .find(|membership| membership.number == number.0)
-    else {
-        return Err(AppError::NotFound(
-            "You are not a member of that account.".into(),
-        ));
+    let Some(target) = memberships.iter().find(|membership| membership.number == number.0) else {
+        return Err(AppError::NotFound("You are not a member of that account.".into()));
     };
     service::select_account(&state.db, &signed_in.session_hash, &target.partner_id).await?;
 

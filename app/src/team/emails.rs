@@ -7,20 +7,11 @@ use crate::permissions::Role;
 
 // Every role name (Owner, Admin, Operator, Auditor) starts with a vowel, hence "as an".
 
-pub fn invitation(
-    settings: &Settings,
-    to: &str,
-    inviter: &Member,
-    role: Role,
-    secret: &str,
-) -> Email {
+pub fn invitation(settings: &Settings, to: &str, inviter: &Member, role: Role, secret: &str) -> Email {
     let link = settings.link(&format!("/invitation?token={secret}"));
     Email {
         to: to.to_owned(),
-        subject: format!(
-            "{} invited you to {} on the Partner Portal",
-            inviter.name, inviter.partner_name
-        ),
+        subject: format!("{} invited you to {} on the Partner Portal", inviter.name, inviter.partner_name),
         body: format!(
             "Hello,\n\n\
              {inviter} ({inviter_email}) invited you to join {company} (partner ID {number}) on the \

@@ -8,9 +8,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::api::{
-    AcceptInvitation, ChangeMemberRole, InvitationState, InvitationView, InviteMembers,
-    JoinAccount, MemberView, RemoveMember, ResendInvitation, RevokeInvitation, TeamView,
-    invitation_details, team_overview,
+    AcceptInvitation, ChangeMemberRole, InvitationState, InvitationView, InviteMembers, JoinAccount, MemberView,
+    RemoveMember, ResendInvitation, RevokeInvitation, TeamView, invitation_details, team_overview,
 };
 use crate::account::api::SignOut;
 use crate::error::AppError;
@@ -20,10 +19,7 @@ use crate::ui::{Field, FormAlert, Notice, PasswordField, use_action_error};
 
 /// The roles `actor` may grant, highest first.
 fn grantable_roles(actor: Actor) -> Vec<Role> {
-    Role::ALL
-        .into_iter()
-        .filter(|role| check_invite(actor, *role).is_ok())
-        .collect()
+    Role::ALL.into_iter().filter(|role| check_invite(actor, *role).is_ok()).collect()
 }
 
 #[component]
@@ -47,20 +43,14 @@ pub fn TeamPage() -> impl IntoView {
     );
 
     let invite_error = use_action_error(invite);
-    let row_errors = [
-        use_action_error(change),
-        use_action_error(remove),
-        use_action_error(resend),
-        use_action_error(revoke),
-    ];
+    let row_errors =
+        [use_action_error(change), use_action_error(remove), use_action_error(resend), use_action_error(revoke)];
     // The newest failure among the row actions; each action clears its own on success.
     let row_error = Signal::derive(move || row_errors.iter().find_map(|error| error.get()));
     let invited = move || match invite.value().get() {
-        Some(Ok(count)) => Some(if count == 1 {
-            "Invitation sent.".to_owned()
-        } else {
-            format!("{count} invitations sent.")
-        }),
+        Some(Ok(count)) => {
+            Some(if count == 1 { "Invitation sent.".to_owned() } else { format!("{count} invitations sent.") })
+        }
         _ => None,
     };
 
@@ -104,11 +94,7 @@ fn InviteForm(
 ) -> impl IntoView {
     let emails_message = move || error.get().and_then(|error| error.message_for("emails"));
     let role_message = move || error.get().and_then(|error| error.message_for("role"));
-    let other_error = Signal::derive(move || {
-        error
-            .get()
-            .filter(|error| !matches!(error, AppError::Invalid(_)))
-    });
+    let other_error = Signal::derive(move || error.get().filter(|error| !matches!(error, AppError::Invalid(_))));
     view! {
         <section class="panel" id="invite">
             <h2>"Invite team members"</h2>
@@ -161,15 +147,8 @@ fn MembersTable(
     change: ServerAction<ChangeMemberRole>,
     remove: ServerAction<RemoveMember>,
 ) -> impl IntoView {
-    let actor = Actor {
-        role: view.my_role,
-        plan: view.plan,
-    };
-    let owner_count = view
-        .members
-        .iter()
-        .filter(|member| member.role == Role::Owner)
-        .count();
+    let actor = Actor { role: view.my_role, plan: view.plan };
+    let owner_count = view.members.iter().filter(|member| member.role == Role::Owner).count();
     let rows = view
         .members
         .into_iter()
@@ -212,8 +191,7 @@ fn MemberRow(
     let role_choices: Vec<Role> = Role::ALL
         .into_iter()
         .filter(|role| {
-            *role == member.role
-                || check_role_change(actor, member.role, *role, is_self, owner_count).is_ok()
+            *role == member.role || check_role_change(actor, member.role, *role, is_self, owner_count).is_ok()
         })
         .collect();
     let can_change = role_choices.len() > 1;
@@ -293,10 +271,7 @@ fn InvitationsTable(
     resend: ServerAction<ResendInvitation>,
     revoke: ServerAction<RevokeInvitation>,
 ) -> impl IntoView {
-    let actor = Actor {
-        role: view.my_role,
-        plan: view.plan,
-    };
+    let actor = Actor { role: view.my_role, plan: view.plan };
     let now = view.now_ms;
     if view.invitations.is_empty() {
         return view! {
@@ -446,12 +421,7 @@ pub fn InvitationPage() -> impl IntoView {
 
 /// What the person can do with an open invitation, depending on who they are.
 #[component]
-fn AcceptChoices(
-    token: String,
-    email: String,
-    has_login: bool,
-    signed_in_as: Option<String>,
-) -> impl IntoView {
+fn AcceptChoices(token: String, email: String, has_login: bool, signed_in_as: Option<String>) -> impl IntoView {
     let here = format!("/invitation?token={token}");
     match (has_login, signed_in_as) {
         (true, Some(current)) if current == email => view! { <JoinForm token /> }.into_any(),
@@ -502,11 +472,7 @@ fn JoinForm(token: String) -> impl IntoView {
 fn NewPersonForm(token: String, current: Option<String>) -> impl IntoView {
     let accept = ServerAction::<AcceptInvitation>::new();
     let error = use_action_error(accept);
-    let other = Signal::derive(move || {
-        error
-            .get()
-            .filter(|error| !matches!(error, AppError::Invalid(_)))
-    });
+    let other = Signal::derive(move || error.get().filter(|error| !matches!(error, AppError::Invalid(_))));
     view! {
         {current
             .map(|current| {
@@ -567,9 +533,7 @@ fn encode_component(value: &str) -> String {
     value
         .bytes()
         .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (byte as char).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (byte as char).to_string(),
             _ => format!("%{byte:02X}"),
         })
         .collect()

@@ -17,10 +17,7 @@ pub enum PlanChangeError {
         "partner {number} still has roles that only enterprise accounts allow; change or remove them first:\n{}",
         holders.iter().map(|holder| format!("  - {} ({}, {})", holder.email, holder.role, holder.kind)).collect::<Vec<_>>().join("\n")
     )]
-    EnterpriseRolesInUse {
-        number: PartnerNumber,
-        holders: Vec<EnterpriseOnlyHolder>,
-    },
+    EnterpriseRolesInUse { number: PartnerNumber, holders: Vec<EnterpriseOnlyHolder> },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -28,11 +25,7 @@ pub enum PlanChangeError {
 /// Sets the plan of the account with partner ID `number` and returns the plan it had.
 /// Moving to the standard plan is rejected while members or open invitations hold the
 /// Operator or Auditor role.
-pub async fn set_plan(
-    state: &AppState,
-    number: PartnerNumber,
-    plan: Plan,
-) -> Result<Plan, PlanChangeError> {
+pub async fn set_plan(state: &AppState, number: PartnerNumber, plan: Plan) -> Result<Plan, PlanChangeError> {
     let db: &Db = &state.db;
     let mut tx = db.begin().await?;
     let Some((partner_id, previous)) = fetch_optional!(
@@ -46,20 +39,12 @@ pub async fn set_plan(
     };
 
     let holders = enterprise_only_holders(&mut tx, &partner_id).await?;
-    let roles: Vec<Role> = holders
-        .iter()
-        .filter_map(|holder| holder.role.parse().ok())
-        .collect();
+    let roles: Vec<Role> = holders.iter().filter_map(|holder| holder.role.parse().ok()).collect();
     if !roles_blocking_plan(plan, &roles).is_empty() {
         return Err(PlanChangeError::EnterpriseRolesInUse { number, holders });
     }
 
-    execute!(
-        &mut tx,
-        "UPDATE partners SET plan = $1 WHERE id = $2",
-        plan.as_str(),
-        partner_id.as_str()
-    )?;
+    execute!(&mut tx, "UPDATE partners SET plan = $1 WHERE id = $2", plan.as_str(), partner_id.as_str())?;
     let event = AuditEvent {
         partner_id: Some(&partner_id),
         actor_user_id: None,

@@ -21,10 +21,7 @@ pub struct MemberRow {
     pub last_active_at: Option<i64>,
 }
 
-pub async fn list_members<'c>(
-    exec: impl IntoExec<'c>,
-    partner_id: &str,
-) -> Result<Vec<MemberRow>, sqlx::Error> {
+pub async fn list_members<'c>(exec: impl IntoExec<'c>, partner_id: &str) -> Result<Vec<MemberRow>, sqlx::Error> {
     fetch_all!(
         exec,
         MemberRow,
@@ -64,11 +61,7 @@ pub async fn list_open_invitations<'c>(
 }
 
 /// Returns the member's role, locking the membership row on PostgreSQL until `tx` ends.
-pub async fn lock_member_role(
-    tx: &mut Tx,
-    partner_id: &str,
-    user_id: &str,
-) -> Result<Option<Role>, sqlx::Error> {
+pub async fn lock_member_role(tx: &mut Tx, partner_id: &str, user_id: &str) -> Result<Option<Role>, sqlx::Error> {
     let row = fetch_optional!(
         &mut *tx,
         (String,),
@@ -91,12 +84,7 @@ pub async fn lock_owner_count(tx: &mut Tx, partner_id: &str) -> Result<usize, sq
     Ok(owners.len())
 }
 
-pub async fn set_role(
-    tx: &mut Tx,
-    partner_id: &str,
-    user_id: &str,
-    role: Role,
-) -> Result<(), sqlx::Error> {
+pub async fn set_role(tx: &mut Tx, partner_id: &str, user_id: &str, role: Role) -> Result<(), sqlx::Error> {
     execute!(
         &mut *tx,
         "UPDATE memberships SET role = $1 WHERE partner_id = $2 AND user_id = $3",
@@ -109,17 +97,8 @@ pub async fn set_role(
 
 /// Deletes the membership and detaches the member's sessions from this account, so their next
 /// request finds them signed in but no longer a member.
-pub async fn remove_member(
-    tx: &mut Tx,
-    partner_id: &str,
-    user_id: &str,
-) -> Result<(), sqlx::Error> {
-    execute!(
-        &mut *tx,
-        "DELETE FROM memberships WHERE partner_id = $1 AND user_id = $2",
-        partner_id,
-        user_id
-    )?;
+pub async fn remove_member(tx: &mut Tx, partner_id: &str, user_id: &str) -> Result<(), sqlx::Error> {
+    execute!(&mut *tx, "DELETE FROM memberships WHERE partner_id = $1 AND user_id = $2", partner_id, user_id)?;
     execute!(
         &mut *tx,
         "UPDATE sessions SET partner_id = NULL WHERE partner_id = $1 AND user_id = $2",
@@ -244,12 +223,7 @@ pub async fn revoke_invitation(
     else {
         return Ok(None);
     };
-    execute!(
-        &mut *tx,
-        "UPDATE invitations SET revoked_at = $1 WHERE id = $2",
-        now,
-        id
-    )?;
+    execute!(&mut *tx, "UPDATE invitations SET revoked_at = $1 WHERE id = $2", now, id)?;
     Ok(Some(invitation))
 }
 
@@ -299,18 +273,8 @@ pub async fn lock_open_invitation(tx: &mut Tx, id: &str, now: i64) -> Result<boo
 
 /// Marks the invitation accepted and adds the membership. A person who is already a member
 /// keeps their current role.
-pub async fn accept(
-    tx: &mut Tx,
-    invitation: &InvitationByToken,
-    user_id: &str,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    execute!(
-        &mut *tx,
-        "UPDATE invitations SET accepted_at = $1 WHERE id = $2",
-        now,
-        invitation.id.as_str()
-    )?;
+pub async fn accept(tx: &mut Tx, invitation: &InvitationByToken, user_id: &str, now: i64) -> Result<(), sqlx::Error> {
+    execute!(&mut *tx, "UPDATE invitations SET accepted_at = $1 WHERE id = $2", now, invitation.id.as_str())?;
     execute!(
         &mut *tx,
         "INSERT INTO memberships (partner_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)
@@ -353,12 +317,7 @@ pub async fn select_account<'c>(
     session_hash: &str,
     partner_id: &str,
 ) -> Result<(), sqlx::Error> {
-    execute!(
-        exec,
-        "UPDATE sessions SET partner_id = $1 WHERE id_hash = $2",
-        partner_id,
-        session_hash
-    )?;
+    execute!(exec, "UPDATE sessions SET partner_id = $1 WHERE id_hash = $2", partner_id, session_hash)?;
     Ok(())
 }
 

@@ -27,10 +27,7 @@ where
         }
         let query = query.read();
         let from_this_form = query.get_str("__path") == Some(S::PATH);
-        query
-            .get_str("__err")
-            .filter(|_| from_this_form)
-            .map(ServerFnUrlError::<AppError>::decode_err)
+        query.get_str("__err").filter(|_| from_this_form).map(ServerFnUrlError::<AppError>::decode_err)
     })
 }
 

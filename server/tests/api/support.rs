@@ -43,8 +43,7 @@ pub struct TestResponse {
 
 impl TestResponse {
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|error| panic!("body is not JSON ({error}): {}", self.body))
+        serde_json::from_str(&self.body).unwrap_or_else(|error| panic!("body is not JSON ({error}): {}", self.body))
     }
 
     /// The session cookie value this response set, if any.
@@ -54,14 +53,7 @@ impl TestResponse {
             .iter()
             .filter_map(|value| value.to_str().ok())
             .find(|value| value.starts_with("portal_session="))
-            .map(|value| {
-                value
-                    .trim_start_matches("portal_session=")
-                    .split(';')
-                    .next()
-                    .unwrap_or("")
-                    .to_owned()
-            })
+            .map(|value| value.trim_start_matches("portal_session=").split(';').next().unwrap_or("").to_owned())
     }
 
     /// The message of the field `field` in an `Invalid` error body.
@@ -96,9 +88,7 @@ impl TestApp {
             rate_limits: Switch::On,
         };
         let clock = Clock::manual(START_MS);
-        let state = server::build_state(&config, clock.clone())
-            .await
-            .expect("state builds");
+        let state = server::build_state(&config, clock.clone()).await.expect("state builds");
         let options = leptos::prelude::LeptosOptions::builder()
             .output_name("portal-test")
             .site_root(site_root.to_string_lossy().to_string())
@@ -106,14 +96,7 @@ impl TestApp {
             .build();
         let router = server::router(state.clone(), options, &config)
             .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
-        TestApp {
-            router,
-            state,
-            clock,
-            outbox: data_dir.path().join("outbox"),
-            site_root,
-            _data_dir: data_dir,
-        }
+        TestApp { router, state, clock, outbox: data_dir.path().join("outbox"), site_root, _data_dir: data_dir }
     }
 
     pub fn db(&self) -> &Db {
@@ -121,35 +104,16 @@ impl TestApp {
     }
 
     pub async fn request(&self, request: Request<Body>) -> TestResponse {
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("router answers");
+        let response = self.router.clone().oneshot(request).await.expect("router answers");
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body reads")
-            .to_bytes();
-        TestResponse {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        let bytes = response.into_body().collect().await.expect("body reads").to_bytes();
+        TestResponse { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
     }
 
     /// Calls a server function as the WASM client does: a same-origin form POST that asks
     /// for JSON, with the session cookie when one is given.
-    pub async fn call(
-        &self,
-        name: &str,
-        form: &[(&str, &str)],
-        cookie: Option<&str>,
-    ) -> TestResponse {
+    pub async fn call(&self, name: &str, form: &[(&str, &str)], cookie: Option<&str>) -> TestResponse {
         let body = serde_urlencoded(form);
         let mut request = Request::builder()
             .method(Method::POST)
@@ -164,9 +128,7 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> TestResponse {
-        let mut request = Request::builder()
-            .uri(path)
-            .header(header::ACCEPT, "text/html");
+        let mut request = Request::builder().uri(path).header(header::ACCEPT, "text/html");
         if let Some(cookie) = cookie {
             request = request.header(header::COOKIE, format!("portal_session={cookie}"));
         }
@@ -194,21 +156,12 @@ impl TestApp {
     pub async fn signed_in_owner(&self, company: &str, email: &str) -> String {
         assert_eq!(self.sign_up(company, email).await.status, StatusCode::OK);
         let token = self.token_from_email(email, "/confirm-email?token=");
-        assert_eq!(
-            self.call("confirm_email", &[("token", &token)], None)
-                .await
-                .status,
-            StatusCode::OK
-        );
-        self.sign_in(email, PASSWORD)
-            .await
-            .session_cookie()
-            .expect("sign-in sets a session cookie")
+        assert_eq!(self.call("confirm_email", &[("token", &token)], None).await.status, StatusCode::OK);
+        self.sign_in(email, PASSWORD).await.session_cookie().expect("sign-in sets a session cookie")
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) -> TestResponse {
-        self.call("sign_in", &[("email", email), ("password", password)], None)
-            .await
+        self.call("sign_in", &[("email", email), ("password", password)], None).await
     }
 
     /// Every email in the outbox addressed to `to`, oldest first, decoded to plain text.
@@ -222,11 +175,7 @@ impl TestApp {
         paths
             .into_iter()
             .map(|path| decode_quoted_printable(&std::fs::read_to_string(path).unwrap()))
-            .filter(|message| {
-                message
-                    .lines()
-                    .any(|line| line.starts_with("To: ") && line.contains(to))
-            })
+            .filter(|message| message.lines().any(|line| line.starts_with("To: ") && line.contains(to)))
             .collect()
     }
 
@@ -245,19 +194,8 @@ impl TestApp {
     /// Row counts of every table, to prove that a rejected request changed nothing.
     pub async fn snapshot(&self) -> BTreeMap<&'static str, i64> {
         let mut counts = BTreeMap::new();
-        for table in [
-            "partners",
-            "users",
-            "memberships",
-            "sessions",
-            "email_tokens",
-            "audit_events",
-            "counters",
-        ] {
-            counts.insert(
-                table,
-                self.scalar(&format!("SELECT COUNT(*) FROM {table}")).await,
-            );
+        for table in ["partners", "users", "memberships", "sessions", "email_tokens", "audit_events", "counters"] {
+            counts.insert(table, self.scalar(&format!("SELECT COUNT(*) FROM {table}")).await);
         }
         counts
     }
@@ -266,14 +204,8 @@ impl TestApp {
     pub async fn scalar(&self, sql: &str) -> i64 {
         let sql = sqlx::AssertSqlSafe(sql.to_owned());
         match self.db() {
-            Db::Sqlite(pool) => sqlx::query_scalar::<_, i64>(sql)
-                .fetch_one(pool)
-                .await
-                .unwrap(),
-            Db::Postgres(pool) => sqlx::query_scalar::<_, i64>(sql)
-                .fetch_one(pool)
-                .await
-                .unwrap(),
+            Db::Sqlite(pool) => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await.unwrap(),
+            Db::Postgres(pool) => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await.unwrap(),
         }
     }
 
@@ -281,40 +213,27 @@ impl TestApp {
     pub async fn text(&self, sql: &str) -> Option<String> {
         let sql = sqlx::AssertSqlSafe(sql.to_owned());
         match self.db() {
-            Db::Sqlite(pool) => sqlx::query_scalar::<_, Option<String>>(sql)
-                .fetch_one(pool)
-                .await
-                .unwrap(),
-            Db::Postgres(pool) => sqlx::query_scalar::<_, Option<String>>(sql)
-                .fetch_one(pool)
-                .await
-                .unwrap(),
+            Db::Sqlite(pool) => sqlx::query_scalar::<_, Option<String>>(sql).fetch_one(pool).await.unwrap(),
+            Db::Postgres(pool) => sqlx::query_scalar::<_, Option<String>>(sql).fetch_one(pool).await.unwrap(),
         }
     }
 }
 
 fn serde_urlencoded(form: &[(&str, &str)]) -> String {
-    url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(form)
-        .finish()
+    url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish()
 }
 
 fn decode_quoted_printable(raw: &str) -> String {
-    raw.replace("=\r\n", "")
-        .replace("=\n", "")
-        .replace("=3D", "=")
+    raw.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=")
 }
 
 /// Creates an empty database on the PostgreSQL server at `TEST_DATABASE_URL`.
 async fn create_postgres_database() -> String {
     use sqlx::Connection;
-    let base = std::env::var("TEST_DATABASE_URL").expect(
-        "TEST_DATABASE_URL is not set: the PostgreSQL tests need a server. Run `make test`, which starts one.",
-    );
+    let base = std::env::var("TEST_DATABASE_URL")
+        .expect("TEST_DATABASE_URL is not set: the PostgreSQL tests need a server. Run `make test`, which starts one.");
     let name = format!("portal_test_{}", uuid::Uuid::now_v7().simple());
-    let mut connection = sqlx::PgConnection::connect(&base)
-        .await
-        .expect("connect to TEST_DATABASE_URL");
+    let mut connection = sqlx::PgConnection::connect(&base).await.expect("connect to TEST_DATABASE_URL");
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut connection)
         .await
@@ -350,30 +269,15 @@ macro_rules! on_both_engines {
 impl TestApp {
     /// Makes the account with partner ID `number` enterprise, as the operator's CLI does.
     pub async fn make_enterprise(&self, number: i64) {
-        app::team::plan::set_plan(
-            &self.state,
-            app::fields::PartnerNumber(number),
-            app::permissions::Plan::Enterprise,
-        )
-        .await
-        .expect("plan changes");
+        app::team::plan::set_plan(&self.state, app::fields::PartnerNumber(number), app::permissions::Plan::Enterprise)
+            .await
+            .expect("plan changes");
     }
 
     /// Invites `email` with `role` as the member behind `inviter` and returns the link's token.
     pub async fn invite(&self, inviter: &str, email: &str, role: &str) -> String {
-        let response = self
-            .call(
-                "invite_members",
-                &[("emails", email), ("role", role)],
-                Some(inviter),
-            )
-            .await;
-        assert_eq!(
-            response.status,
-            StatusCode::OK,
-            "invite {email} as {role}: {}",
-            response.body
-        );
+        let response = self.call("invite_members", &[("emails", email), ("role", role)], Some(inviter)).await;
+        assert_eq!(response.status, StatusCode::OK, "invite {email} as {role}: {}", response.body);
         self.token_from_email(email, "/invitation?token=")
     }
 
@@ -382,33 +286,23 @@ impl TestApp {
         let response = self
             .call(
                 "accept_invitation",
-                &[
-                    ("token", token),
-                    ("name", name),
-                    ("password", PASSWORD),
-                    ("password_confirm", PASSWORD),
-                ],
+                &[("token", token), ("name", name), ("password", PASSWORD), ("password_confirm", PASSWORD)],
                 None,
             )
             .await;
         assert_eq!(response.status, StatusCode::OK, "accept: {}", response.body);
-        response
-            .session_cookie()
-            .expect("accepting signs the person in")
+        response.session_cookie().expect("accepting signs the person in")
     }
 
     /// Invites `email` with `role` and accepts as a new person; returns their cookie.
     pub async fn add_member(&self, inviter: &str, email: &str, role: &str) -> String {
         let token = self.invite(inviter, email, role).await;
-        self.accept_as_new(&token, email.split('@').next().unwrap())
-            .await
+        self.accept_as_new(&token, email.split('@').next().unwrap()).await
     }
 
     /// The user id of the login with `email`.
     pub async fn user_id(&self, email: &str) -> String {
-        self.text(&format!("SELECT id FROM users WHERE email = '{email}'"))
-            .await
-            .expect("user exists")
+        self.text(&format!("SELECT id FROM users WHERE email = '{email}'")).await.expect("user exists")
     }
 
     /// The id of the open invitation to `email`.

@@ -25,12 +25,7 @@ fn sign_up_request(origin: Option<&str>) -> Request<Body> {
 async fn cross_origin_post_rejected(app: TestApp) {
     let before = app.snapshot().await;
 
-    for origin in [
-        Some("https://evil.example"),
-        Some("http://127.0.0.1:3001"),
-        Some("null"),
-        None,
-    ] {
+    for origin in [Some("https://evil.example"), Some("http://127.0.0.1:3001"), Some("null"), None] {
         let response = app.request(sign_up_request(origin)).await;
         assert_eq!(response.status, StatusCode::FORBIDDEN, "origin {origin:?}");
         assert!(response.body.contains("another site"), "{}", response.body);
@@ -39,11 +34,7 @@ async fn cross_origin_post_rejected(app: TestApp) {
     assert_eq!(app.snapshot().await, before);
     assert!(app.emails_to("ada@example.com").is_empty());
     let same_origin = app.request(sign_up_request(Some(ORIGIN))).await;
-    assert_eq!(
-        same_origin.status,
-        StatusCode::OK,
-        "the same request from the portal's origin works"
-    );
+    assert_eq!(same_origin.status, StatusCode::OK, "the same request from the portal's origin works");
 }
 
 async fn cross_origin_sign_out_keeps_session(app: TestApp) {
@@ -64,42 +55,15 @@ async fn page_has_security_headers(app: TestApp) {
     let response = app.get("/sign-in", None).await;
 
     assert_eq!(response.status, StatusCode::OK);
-    let csp = response
-        .headers
-        .get(header::CONTENT_SECURITY_POLICY)
-        .unwrap()
-        .to_str()
-        .unwrap();
+    let csp = response.headers.get(header::CONTENT_SECURITY_POLICY).unwrap().to_str().unwrap();
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
     assert!(csp.contains("'wasm-unsafe-eval'"), "{csp}");
-    let nonce = csp
-        .split("'nonce-")
-        .nth(1)
-        .and_then(|rest| rest.split('\'').next())
-        .expect("a nonce in the policy");
-    assert!(
-        response.body.contains(&format!("nonce=\"{nonce}\"")),
-        "the hydration script carries the nonce"
-    );
-    assert_eq!(
-        response.headers.get(header::X_FRAME_OPTIONS).unwrap(),
-        "DENY"
-    );
-    assert_eq!(
-        response
-            .headers
-            .get(header::X_CONTENT_TYPE_OPTIONS)
-            .unwrap(),
-        "nosniff"
-    );
-    assert_eq!(
-        response.headers.get(header::REFERRER_POLICY).unwrap(),
-        "strict-origin-when-cross-origin"
-    );
-    assert_eq!(
-        response.headers.get(header::CACHE_CONTROL).unwrap(),
-        "no-store"
-    );
+    let nonce = csp.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).expect("a nonce in the policy");
+    assert!(response.body.contains(&format!("nonce=\"{nonce}\"")), "the hydration script carries the nonce");
+    assert_eq!(response.headers.get(header::X_FRAME_OPTIONS).unwrap(), "DENY");
+    assert_eq!(response.headers.get(header::X_CONTENT_TYPE_OPTIONS).unwrap(), "nosniff");
+    assert_eq!(response.headers.get(header::REFERRER_POLICY).unwrap(), "strict-origin-when-cross-origin");
+    assert_eq!(response.headers.get(header::CACHE_CONTROL).unwrap(), "no-store");
     assert!(response.headers.get("x-request-id").is_some());
     assert!(response.body.contains("<h1>Sign in</h1>"));
 }
@@ -107,12 +71,7 @@ async fn page_has_security_headers(app: TestApp) {
 async fn signed_out_visitor_redirected_to_sign_in(app: TestApp) {
     let response = app.get("/", None).await;
 
-    assert!(
-        response.status.is_redirection(),
-        "{} {}",
-        response.status,
-        response.body
-    );
+    assert!(response.status.is_redirection(), "{} {}", response.status, response.body);
     assert_eq!(response.headers.get(header::LOCATION).unwrap(), "/sign-in");
 }
 
@@ -123,11 +82,7 @@ async fn shell_page_shows_account(app: TestApp) {
 
     assert_eq!(response.status, StatusCode::OK);
     assert!(response.body.contains("Acme Lending"), "{}", response.body);
-    assert!(
-        response.body.contains("Partner ID 001"),
-        "{}",
-        response.body
-    );
+    assert!(response.body.contains("Partner ID 001"), "{}", response.body);
     assert!(response.body.contains("Sign out"));
 }
 
@@ -152,23 +107,14 @@ async fn hashed_static_files_cached_and_compressed(app: TestApp) {
     let response = app.request(request).await;
 
     assert_eq!(response.status, StatusCode::OK);
-    assert_eq!(
-        response.headers.get(header::CONTENT_ENCODING).unwrap(),
-        "br"
-    );
+    assert_eq!(response.headers.get(header::CONTENT_ENCODING).unwrap(), "br");
     assert_eq!(response.body, "brotli bytes");
-    assert_eq!(
-        response.headers.get(header::CACHE_CONTROL).unwrap(),
-        "public, max-age=31536000, immutable"
-    );
+    assert_eq!(response.headers.get(header::CACHE_CONTROL).unwrap(), "public, max-age=31536000, immutable");
 
     let plain = app.get("/pkg/portal-abc.js", None).await;
     assert_eq!(plain.body, "console.log('plain');");
     let icon = app.get("/favicon.ico", None).await;
-    assert_eq!(
-        icon.headers.get(header::CACHE_CONTROL).unwrap(),
-        "public, max-age=3600"
-    );
+    assert_eq!(icon.headers.get(header::CACHE_CONTROL).unwrap(), "public, max-age=3600");
 }
 
 async fn oversized_body_rejected(app: TestApp) {
@@ -180,19 +126,13 @@ async fn oversized_body_rejected(app: TestApp) {
         .header(header::ORIGIN, ORIGIN)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(header::CONTENT_LENGTH, huge.len() + 32)
-        .body(Body::from(format!(
-            "email=ada%40example.com&password={huge}"
-        )))
+        .body(Body::from(format!("email=ada%40example.com&password={huge}")))
         .unwrap();
 
     let response = app.request(request).await;
 
     assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert!(
-        response.body.contains("larger than the portal accepts"),
-        "{}",
-        response.body
-    );
+    assert!(response.body.contains("larger than the portal accepts"), "{}", response.body);
     assert_eq!(app.snapshot().await, before);
 }
 
@@ -202,24 +142,14 @@ async fn health_check_reports_database(app: TestApp) {
     assert_eq!(response.status, StatusCode::OK);
     assert_eq!(response.body, "ok");
     app.db().close().await;
-    assert_eq!(
-        app.get("/healthz", None).await.status,
-        StatusCode::SERVICE_UNAVAILABLE
-    );
+    assert_eq!(app.get("/healthz", None).await.status, StatusCode::SERVICE_UNAVAILABLE);
 }
 
 async fn malformed_form_is_bad_request(app: TestApp) {
     let before = app.snapshot().await;
-    let response = app
-        .call("sign_in", &[("email", "ada@example.com")], None)
-        .await;
+    let response = app.call("sign_in", &[("email", "ada@example.com")], None).await;
 
-    assert_eq!(
-        response.status,
-        StatusCode::BAD_REQUEST,
-        "{}",
-        response.body
-    );
+    assert_eq!(response.status, StatusCode::BAD_REQUEST, "{}", response.body);
     assert!(response.body.contains("BadRequest"), "{}", response.body);
     assert_eq!(app.snapshot().await, before);
 }
