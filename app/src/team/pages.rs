@@ -139,6 +139,7 @@ fn InviteForm(
             </ActionForm>
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -177,6 +178,7 @@ fn MembersTable(
             </table>
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -263,6 +265,7 @@ fn MemberRow(
             </td>
         </tr>
     }
+    .into_any()
 }
 
 #[component]
@@ -356,6 +359,7 @@ fn InvitationRow(
             </td>
         </tr>
     }
+    .into_any()
 }
 
 /// The page an invitation link opens.
@@ -466,6 +470,7 @@ fn JoinForm(token: String) -> impl IntoView {
             </button>
         </ActionForm>
     }
+    .into_any()
 }
 
 #[component]
@@ -492,6 +497,7 @@ fn NewPersonForm(token: String, current: Option<String>) -> impl IntoView {
             </button>
         </ActionForm>
     }
+    .into_any()
 }
 
 /// The plain page for a link that can no longer be used.
