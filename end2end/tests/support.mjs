@@ -268,6 +268,11 @@ async function stopAll(browser, smtpChild, portalChild, workDir) {
   } catch (error) {
     problems.push(`closing Chromium failed: ${error.message}`);
   }
+  // The portal logs at ERROR level only for faults on its side, which no test expects.
+  const errors = portalChild.tail(100000).split('\n').filter((line) => / ERROR /.test(line));
+  if (errors.length > 0) {
+    problems.push(`the portal logged ${errors.length} error(s):\n${errors.slice(0, 10).join('\n')}`);
+  }
   try {
     const exit = await portalChild.stop();
     if (exit.code !== 0) {

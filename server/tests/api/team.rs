@@ -471,6 +471,7 @@ async fn team_page_lists_members_and_invitations(app: TestApp) {
     assert!(page.body.contains("alan@example.com"));
     assert!(page.body.contains("in 23 hours"), "{}", page.body);
     assert!(page.body.contains("Invite team members"));
+    assert!(page.body.contains("<a href=\"/team\" aria-current=\"page\">Team</a>"), "{}", page.body);
 }
 
 on_both_engines!(
