@@ -35,8 +35,8 @@ pub struct OriginPolicy {
     pub expected: String,
 }
 
-/// Sets `Cache-Control: no-store` on responses that set no caching policy themselves: pages
-/// and server-function answers carry a member's data and must not be kept by caches.
+/// Sets `Cache-Control: no-store` on responses that set no caching policy themselves, because
+/// pages and server-function responses carry a member's data and must not be kept by caches.
 pub async fn default_no_store(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     response.headers_mut().entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
@@ -57,10 +57,10 @@ pub async fn explain_payload_too_large(request: Request, next: Next) -> Response
     explained
 }
 
-/// Gives each server-function error its HTTP status. Leptos answers every failed server
-/// function with 500 and the encoded error; this decodes the error and sets the status its
+/// Gives each server-function error its HTTP status. Leptos responds to every failed server
+/// function with 500 and the encoded error. This decodes the error and sets the status its
 /// variant names (422 for invalid fields, 401, 403, 429 …), so clients and logs see the real
-/// outcome. Plain HTML form posts are answered with a redirect instead and pass unchanged.
+/// outcome. Plain HTML form posts get a redirect instead and pass unchanged.
 pub async fn server_fn_error_status(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     if response.status() != StatusCode::INTERNAL_SERVER_ERROR || !response.headers().contains_key("serverfnerror") {

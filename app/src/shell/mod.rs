@@ -36,9 +36,9 @@ type ShellResource = Resource<Result<Option<ShellView>, AppError>>;
 
 #[component]
 pub fn PortalLayout() -> impl IntoView {
-    // Fetched again on every navigation, and on every click in the navigation even when the
-    // link leads to the page already shown, so that a removal or a role change made by
-    // someone else shows at the member's next click, in every tab.
+    // The shell is fetched again on every navigation and on every click in the navigation,
+    // even one that leads to the page already shown. A removal or a role change made by
+    // someone else then shows at the member's next click, in every tab.
     let location = use_location();
     let nav_clicks = RwSignal::new(0_u32);
     let shell_data: ShellResource = Resource::new(move || (location.pathname.get(), nav_clicks.get()), |_| shell());
