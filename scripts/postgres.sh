@@ -4,7 +4,8 @@
 start_postgres() {
   local pgbin port
   pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-  port=${POSTGRES_PORT:-55432}
+  # A free port chosen by the kernel, unless POSTGRES_PORT names one.
+  port=${POSTGRES_PORT:-$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
   POSTGRES_DIR=$(mktemp -d /tmp/portal-pg.XXXXXX)
   local as_postgres=()
   if [ "$(id -u)" -eq 0 ]; then
