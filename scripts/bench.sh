@@ -85,7 +85,6 @@ fi
 echo "portal (pid $server_pid) on $base, DATA_DIR $work/data, SQLite, RATE_LIMITS=off, default RUST_LOG (one info line per request)"
 
 rss() { awk '/VmRSS|VmHWM/ { printf "%s %.0f MiB  ", $1, $2 / 1024 }' "/proc/$server_pid/status"; }
-load() { echo "load average $(cut -d' ' -f1 /proc/loadavg) on $(nproc) CPUs"; }
 post() { # post PATH FIELD=VALUE... ; prints the status code, keeps body and headers in $work
   local path=$1; shift
   local args=()
@@ -219,7 +218,33 @@ run() { # run NAME COMMAND... ; prints the wrk report and keeps its summary
   local name=$1; shift
   "$@" | tee "$work/$name.txt"
   result[$name]=$(summarize "$work/$name.txt")
-  echo "  ($(load))"
+}
+
+# CPU accounting: how much of the machine the server, wrk and other processes took during a run.
+clock_ticks=$(getconf CLK_TCK)
+# Sets the array mark: busy, interrupt and steal ticks of all CPUs, server ticks, ticks of this
+# script's finished children (wrk), time in ns. `times` runs in this shell, as a subshell's is zero.
+cpu_mark() {
+  local label user nice system idle iowait irq softirq steal rest
+  read -r label user nice system idle iowait irq softirq steal rest </proc/stat
+  times >"$work/times"
+  local children
+  children=$(awk -v hz="$clock_ticks" 'NR == 2 {
+      for (i = 1; i <= 2; i++) { split($i, part, "m"); total += part[1] * 60 + part[2] }
+      printf "%d", total * hz }' "$work/times")
+  mark=($((user + nice + system)) $((irq + softirq)) "$steal"
+    "$(awk '{ print $14 + $15 }' "/proc/$server_pid/stat")" "$children" "$(date +%s%N)")
+}
+cpu_report() { # cpu_report START_MARK... ; prints where the CPU time went since START_MARK
+  cpu_mark
+  awk -v hz="$clock_ticks" -v cpus="$(nproc)" -v start="$*" -v end="${mark[*]}" 'BEGIN {
+    split(start, a, " "); split(end, b, " ")
+    capacity = (b[6] - a[6]) / 1e9 * hz * cpus / 100
+    server = b[4] - a[4]; own = b[5] - a[5]; others = b[1] - a[1] - server - own
+    if (others < 0) others = 0
+    printf "  CPU over %.1f s, in %% of %d CPUs: server %.0f, wrk and this script %.0f, other processes %.0f, interrupts %.0f, steal %.0f\n",
+      (b[6] - a[6]) / 1e9, cpus, server / capacity, own / capacity, others / capacity, (b[2] - a[2]) / capacity, (b[3] - a[3]) / capacity
+  }'
 }
 
 section "warm-up (2 s each, not counted)"
@@ -228,14 +253,21 @@ static_wrk "$connections" 2 >/dev/null
 echo "done; server memory: $(rss)"
 
 section "(a) signed-in shell page GET /: 1 thread, $connections connections, ${duration} s"
+cpu_mark; start=("${mark[@]}")
 run shell shell_wrk "$connections" "$duration"
+cpu_report "${start[@]}"
 section "(b) static file GET $static_path: 1 thread, $connections connections, ${duration} s"
+cpu_mark; start=("${mark[@]}")
 run static static_wrk "$connections" "$duration"
+cpu_report "${start[@]}"
 section "(c0) shell page alone: 1 thread, $quiet_connections connections, ${duration} s"
+cpu_mark; start=("${mark[@]}")
 run shell_quiet shell_wrk "$quiet_connections" "$duration"
+cpu_report "${start[@]}"
 echo "server memory: $(rss)"
 
 section "(c) shell page ($quiet_connections connections, ${duration} s) while $sign_in_connections connections POST /api/sign_in ($((duration + 4)) s, starting 2 s earlier)"
+cpu_mark; start=("${mark[@]}")
 sign_in_wrk "$sign_in_connections" "$((duration + 4))" >"$work/sign_in.txt" &
 background_pids+=($!)
 sleep 2
@@ -246,6 +278,7 @@ background_pids=()
 echo "-- the concurrent sign-in wrk:"
 cat "$work/sign_in.txt"
 result[sign_in]=$(summarize "$work/sign_in.txt")
+cpu_report "${start[@]}"
 
 # ---------------------------------------------------------------------------------------------
 section "summary"
@@ -268,7 +301,7 @@ echo "shell / static p50 latency:              $(ratio "$(field shell 2)" "$(fie
 echo "shell p99 during sign-ins / alone:       $(ratio "$(field shell_busy 3)" "$(field shell_quiet 3)")x"
 echo "shell p50 during sign-ins / alone:       $(ratio "$(field shell_busy 2)" "$(field shell_quiet 2)")x"
 echo "server memory at the end:                $(rss)"
-echo "$(load) at the end"
+echo "load average at the end:                 $(cut -d' ' -f1-3 /proc/loadavg)"
 
 section "server log"
 sed 's/\x1b\[[0-9;]*m//g' "$work/server.log" >"$work/server.txt"
