@@ -43,14 +43,27 @@ pub enum AppError {
     #[error("{0}")]
     Gone(String),
     /// 429: too many attempts from this address or on this account.
-    #[error("Too many attempts. Please wait {retry_after_secs} seconds and try again.")]
+    #[error("Too many attempts. Please wait {} and try again.", describe_wait(*retry_after_secs))]
     RateLimited { retry_after_secs: u64 },
     /// 400: the request itself could not be read, such as a missing form field.
     #[error("The request could not be read. Reload the page and try again.")]
     BadRequest,
+    /// 503: a service the portal depends on, such as the mail server, failed; try later.
+    #[error("{0}")]
+    Unavailable(String),
     /// 500: a fault on our side. The cause is logged once where it happened, never sent.
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
+}
+
+/// Describes a wait in the unit a person thinks in: seconds up to a minute and a half, then
+/// whole minutes, rounded up.
+fn describe_wait(seconds: u64) -> String {
+    match seconds {
+        0..=1 => "a second".to_owned(),
+        2..=90 => format!("{seconds} seconds"),
+        _ => format!("{} minutes", seconds.div_ceil(60)),
+    }
 }
 
 impl AppError {
@@ -80,6 +93,7 @@ impl AppError {
             AppError::Gone(_) => StatusCode::GONE,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::BadRequest => StatusCode::BAD_REQUEST,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -130,5 +144,18 @@ mod server {
             let body = axum::Json(serde_json::json!({ "error": self.to_string(), "detail": self }));
             (status, body).into_response()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_limit_wait_reads_naturally() {
+        let wait = |secs| AppError::RateLimited { retry_after_secs: secs }.to_string();
+        assert_eq!(wait(1), "Too many attempts. Please wait a second and try again.");
+        assert_eq!(wait(45), "Too many attempts. Please wait 45 seconds and try again.");
+        assert_eq!(wait(284), "Too many attempts. Please wait 5 minutes and try again.");
     }
 }

@@ -22,6 +22,11 @@ impl EmailAddress {
         if value.len() > Self::MAX_LEN {
             return Err("That email address is too long.");
         }
+        if !value.is_ascii() {
+            return Err(
+                "Use an address with only ASCII letters, digits and symbols: many mail servers cannot deliver to others.",
+            );
+        }
         let Some((_, domain)) = value.rsplit_once('@') else {
             return Err("Enter an email address such as name@example.com.");
         };
@@ -87,13 +92,16 @@ impl CompanyName {
 
     pub fn parse(input: &str) -> Result<Self, &'static str> {
         let value = collapse_spaces(input);
-        if value.chars().count() < 2 {
+        if value.is_empty() {
             return Err("Enter your company's name.");
+        }
+        if value.chars().count() < 2 {
+            return Err("Use at least 2 characters for the company name.");
         }
         if value.chars().count() > Self::MAX_CHARS {
             return Err("Use at most 100 characters for the company name.");
         }
-        if value.chars().any(char::is_control) {
+        if !is_displayable(&value) {
             return Err("The company name contains characters that cannot be shown.");
         }
         Ok(Self(value))
@@ -119,7 +127,7 @@ impl PersonName {
         if value.chars().count() > Self::MAX_CHARS {
             return Err("Use at most 100 characters for your name.");
         }
-        if value.chars().any(char::is_control) {
+        if !is_displayable(&value) {
             return Err("Your name contains characters that cannot be shown.");
         }
         Ok(Self(value))
@@ -188,6 +196,34 @@ pub fn countries() -> &'static [(&'static str, &'static str)] {
     })
 }
 
+/// Returns whether a name shows as what it is: at least one letter or digit, and no control
+/// characters, invisible characters or direction overrides (which can make `gnp.exe` read as
+/// `exe.png`).
+fn is_displayable(value: &str) -> bool {
+    let invisible = |c: char| {
+        c.is_control()
+            || matches!(
+                c,
+                '\u{00AD}'
+                    | '\u{034F}'
+                    | '\u{061C}'
+                    | '\u{115F}'
+                    | '\u{1160}'
+                    | '\u{17B4}'
+                    | '\u{17B5}'
+                    | '\u{180E}'
+                    | '\u{3164}'
+                    | '\u{FEFF}'
+                    | '\u{FFA0}'
+            )
+            || ('\u{200B}'..='\u{200F}').contains(&c)
+            || ('\u{202A}'..='\u{202E}').contains(&c)
+            || ('\u{2060}'..='\u{206F}').contains(&c)
+            || ('\u{FFF0}'..='\u{FFFB}').contains(&c)
+    };
+    value.chars().any(char::is_alphanumeric) && !value.chars().any(invisible)
+}
+
 fn collapse_spaces(input: &str) -> String {
     input.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -250,6 +286,11 @@ mod tests {
         assert!(CompanyName::parse("A").is_err());
         assert!(CompanyName::parse(&"a".repeat(101)).is_err());
         assert!(CompanyName::parse("Acme\u{0007}").is_err());
+        assert!(CompanyName::parse("\u{200B}\u{200B}\u{200B}").is_err(), "only zero-width spaces");
+        assert!(CompanyName::parse("Acme \u{202E}gnp.exe").is_err(), "a direction override");
+        assert!(CompanyName::parse("--").is_err(), "no letter or digit");
+        assert!(CompanyName::parse("Société Générale").is_ok());
+        assert!(CompanyName::parse("株式会社").is_ok());
         assert!(CompanyName::parse(&"a".repeat(100)).is_ok());
     }
 
@@ -258,6 +299,8 @@ mod tests {
         assert_eq!(PersonName::parse(" Grace  Hopper ").unwrap().as_str(), "Grace Hopper");
         assert!(PersonName::parse("   ").is_err());
         assert!(PersonName::parse(&"b".repeat(101)).is_err());
+        assert!(PersonName::parse("\u{2066}Eve").is_err());
+        assert!(PersonName::parse("Zoë O'Brien").is_ok());
     }
 
     #[test]

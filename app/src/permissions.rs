@@ -166,7 +166,9 @@ pub enum TeamRuleViolation {
     OnlyOwnerGrantsOwner,
     #[error("Only an Owner can change or remove another Owner.")]
     OnlyOwnerManagesOwner,
-    #[error("You cannot change your own role. Ask another Owner or Admin.")]
+    #[error(
+        "You cannot change your own role. Ask another member who manages the team; only an Owner can change an Owner's role."
+    )]
     OwnRole,
     #[error("You cannot remove yourself from the account.")]
     RemoveSelf,

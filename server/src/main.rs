@@ -65,14 +65,21 @@ async fn main() {
     let cli = Cli::parse();
     init_logging(cli.config.log_format);
 
-    let result = match cli.command.unwrap_or(Command::Serve) {
+    let command = cli.command.unwrap_or(Command::Serve);
+    let is_serve = matches!(command, Command::Serve);
+    let result = match command {
         Command::Serve => serve(cli.config).await,
         Command::Migrate => migrate(cli.config).await,
         Command::Partner(PartnerCommand::SetPlan { partner_id, plan }) => set_plan(cli.config, partner_id, plan).await,
     };
     if let Err(error) = result {
-        tracing::error!("{error:#}");
-        eprintln!("error: {error:#}");
+        // The server reports through its log, which may be JSON for a collector; the
+        // one-shot commands print to the terminal.
+        if is_serve {
+            tracing::error!("{error:#}");
+        } else {
+            eprintln!("error: {error:#}");
+        }
         std::process::exit(1);
     }
 }
@@ -94,6 +101,13 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
 }
 
 async fn set_plan(config: Config, number: PartnerNumber, plan: Plan) -> anyhow::Result<()> {
+    let sqlite_file = config.data_dir.join("portal.sqlite3");
+    if config.database_url.is_none() && !sqlite_file.is_file() {
+        anyhow::bail!(
+            "no database at {}: run the command with the DATA_DIR (or DATABASE_URL) that the server uses",
+            sqlite_file.display()
+        );
+    }
     let state = server::build_state(&config, Clock::System).await?;
     let result = app::team::plan::set_plan(&state, number, plan).await;
     state.db.close().await;

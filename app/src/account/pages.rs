@@ -92,7 +92,7 @@ pub fn SignUpPage() -> impl IntoView {
             <p class="lead">"Set up your company's account. You will be its first Owner and can invite your team later."</p>
             <FormAlert error=form_level(error) />
             <ActionForm action=action>
-                <Field label="Company name" name="company" autocomplete="organization" error />
+                <Field label="Company name" name="company" autocomplete="organization" max_length=100 error />
                 <div class="field" class:field-invalid=move || country_message().is_some()>
                     <label for="field-country">"Country"</label>
                     <select id="field-country" name="country" aria-describedby="field-country-message">
@@ -106,7 +106,7 @@ pub fn SignUpPage() -> impl IntoView {
                         {country_message}
                     </p>
                 </div>
-                <Field label="Your name" name="name" autocomplete="name" error />
+                <Field label="Your name" name="name" autocomplete="name" max_length=100 error />
                 <Field label="Work email address" name="email" kind="email" autocomplete="email" error />
                 <PasswordField
                     label="Password"

@@ -15,7 +15,12 @@ use crate::error::AppError;
 pub enum Bucket {
     /// Sign-in attempts from one IP address: 30, then one more every 2 seconds.
     SignInIp,
-    /// Sign-in attempts on one email address: 10, then one more every 90 seconds.
+    /// Sign-in attempts on one email address from one IP address: 10, then one more every 90
+    /// seconds.
+    SignInAccountFromIp,
+    /// Sign-in attempts on one email address from anywhere: 50, then one more every 36
+    /// seconds. Looser than the per-IP bucket, so that a stranger cannot lock a person out
+    /// with a few guesses, while guessing from many addresses stays slow.
     SignInAccount,
     /// New accounts from one IP address: 10, then one more every 6 minutes.
     SignUpIp,
@@ -33,8 +38,9 @@ pub enum Bucket {
 }
 
 impl Bucket {
-    const ALL: [Bucket; 7] = [
+    const ALL: [Bucket; 8] = [
         Bucket::SignInIp,
+        Bucket::SignInAccountFromIp,
         Bucket::SignInAccount,
         Bucket::SignUpIp,
         Bucket::EmailIp,
@@ -46,7 +52,8 @@ impl Bucket {
     fn quota(self) -> Quota {
         let (burst, period_secs) = match self {
             Bucket::SignInIp => (30, 2),
-            Bucket::SignInAccount => (10, 90),
+            Bucket::SignInAccountFromIp => (10, 90),
+            Bucket::SignInAccount => (50, 36),
             Bucket::SignUpIp => (10, 360),
             Bucket::EmailIp => (10, 360),
             Bucket::EmailAccount => (3, 1200),

@@ -159,9 +159,12 @@ fn AccountMenu(name: String, email: String, role: &'static str, accounts: Vec<Ac
 }
 
 /// Buttons to switch to the other accounts the person belongs to; nothing with only one.
+///
+/// These are plain form posts, not server-function calls from the WASM: the server redirects
+/// and the browser loads the portal afresh, so no part of the page keeps the old account.
 #[component]
 fn AccountSwitcher(accounts: Vec<AccountChoice>) -> impl IntoView {
-    let switch = ServerAction::<SwitchAccount>::new();
+    use leptos::server_fn::ServerFn;
     let others: Vec<AccountChoice> = accounts.into_iter().filter(|account| !account.selected).collect();
     (!others.is_empty()).then(|| {
         view! {
@@ -171,12 +174,12 @@ fn AccountSwitcher(accounts: Vec<AccountChoice>) -> impl IntoView {
                     .into_iter()
                     .map(|account| {
                         view! {
-                            <ActionForm action=switch>
+                            <form method="post" action=SwitchAccount::PATH>
                                 <input type="hidden" name="partner_number" value=account.partner_number.clone() />
                                 <button type="submit" class="button small wide" data-testid="switch-account">
                                     {format!("{} ({}) · {}", account.partner_name, account.partner_number, account.role.label())}
                                 </button>
-                            </ActionForm>
+                            </form>
                         }
                     })
                     .collect_view()}

@@ -25,8 +25,18 @@ use {
 /// Most addresses one invitation form may carry.
 pub const MAX_INVITES_PER_REQUEST: usize = 20;
 
+/// Which invitation emails went out.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct InviteOutcome {
+    pub sent: Vec<String>,
+    /// Invitations that were created but whose email failed; they can be resent.
+    pub not_sent: Vec<String>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TeamView {
+    /// The partner ID of the account shown, sent back with every change from the page.
+    pub partner_number: String,
     pub members: Vec<MemberView>,
     pub invitations: Vec<InvitationView>,
     pub my_user_id: String,
@@ -92,6 +102,21 @@ async fn require_team_manager() -> Result<Member, AppError> {
     session::require_permission(Permission::ManageTeam).await
 }
 
+/// Returns the team manager for a change made from a page of the account with partner ID
+/// `partner`. The session acts on one selected account; when another tab has switched it
+/// since this page was shown, the change is rejected instead of landing on the other account.
+#[cfg(feature = "ssr")]
+async fn require_team_manager_of(partner: &str) -> Result<Member, AppError> {
+    let member = require_team_manager().await?;
+    if PartnerNumber::parse(partner).ok() != Some(member.partner_number) {
+        return Err(AppError::Conflict(format!(
+            "This page belongs to another account than the one you now work in ({} {}), because you switched accounts in another tab. Reload the page and try again.",
+            member.partner_name, member.partner_number
+        )));
+    }
+    Ok(member)
+}
+
 #[cfg(feature = "ssr")]
 fn forbidden(violation: rules::TeamRuleViolation) -> AppError {
     AppError::Forbidden(violation.to_string())
@@ -102,11 +127,16 @@ fn parse_role(role: &str) -> Result<Role, AppError> {
     role.parse().map_err(|_| AppError::field("role", "Choose a role."))
 }
 
+/// Sends an email and returns whether it went out; a failure is logged.
 #[cfg(feature = "ssr")]
-async fn send_email(state: &AppState, email: crate::infra::mail::Email) {
+async fn send_email(state: &AppState, email: crate::infra::mail::Email) -> bool {
     let subject = email.subject.clone();
-    if let Err(error) = state.mailer.send(email).await {
-        tracing::error!(error = %error, subject = %subject, "email could not be sent");
+    match state.mailer.send(email).await {
+        Ok(()) => true,
+        Err(error) => {
+            tracing::error!(error = %error, subject = %subject, "email could not be sent");
+            false
+        }
     }
 }
 
@@ -153,6 +183,7 @@ pub async fn team_overview() -> Result<TeamView, AppError> {
         })
         .collect();
     Ok(TeamView {
+        partner_number: member.partner_number.to_string(),
         members,
         invitations,
         my_user_id: member.user_id,
@@ -188,8 +219,8 @@ fn parse_addresses(input: &str) -> Result<Vec<EmailAddress>, AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "invite_members")]
-pub async fn invite_members(emails: String, role: String) -> Result<usize, AppError> {
-    let member = require_team_manager().await?;
+pub async fn invite_members(partner: String, emails: String, role: String) -> Result<InviteOutcome, AppError> {
+    let member = require_team_manager_of(&partner).await?;
     let state = app_state()?;
     let meta = request_meta();
     let role = parse_role(&role)?;
@@ -233,16 +264,22 @@ pub async fn invite_members(emails: String, role: String) -> Result<usize, AppEr
     }
     tx.commit().await?;
 
-    tracing::info!(partner.id = %member.partner_id, member.id = %member.user_id, count = links.len(), "invitations sent");
-    for (address, secret) in &links {
-        send_email(&state, emails::invitation(&state.settings, address.as_str(), &member, role, secret)).await;
+    tracing::info!(partner.id = %member.partner_id, member.id = %member.user_id, count = links.len(), "invitations created");
+    let mut outcome = InviteOutcome::default();
+    for (address, secret) in links {
+        let email = emails::invitation(&state.settings, address.as_str(), &member, role, &secret);
+        if send_email(&state, email).await {
+            outcome.sent.push(address.to_string());
+        } else {
+            outcome.not_sent.push(address.to_string());
+        }
     }
-    Ok(links.len())
+    Ok(outcome)
 }
 
 #[server(prefix = "/api", endpoint = "resend_invitation")]
-pub async fn resend_invitation(id: String) -> Result<(), AppError> {
-    let member = require_team_manager().await?;
+pub async fn resend_invitation(partner: String, id: String) -> Result<(), AppError> {
+    let member = require_team_manager_of(&partner).await?;
     let state = app_state()?;
     let meta = request_meta();
     state.limits.check(Bucket::InviteAccount, &member.partner_id)?;
@@ -261,13 +298,18 @@ pub async fn resend_invitation(id: String) -> Result<(), AppError> {
     .await?;
     tx.commit().await?;
 
-    send_email(&state, emails::invitation(&state.settings, &invitation.email, &member, role, &secret)).await;
+    if !send_email(&state, emails::invitation(&state.settings, &invitation.email, &member, role, &secret)).await {
+        return Err(AppError::Unavailable(format!(
+            "The invitation to {} was renewed, but the email could not be sent. Try Resend again in a few minutes.",
+            invitation.email
+        )));
+    }
     Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "revoke_invitation")]
-pub async fn revoke_invitation(id: String) -> Result<(), AppError> {
-    let member = require_team_manager().await?;
+pub async fn revoke_invitation(partner: String, id: String) -> Result<(), AppError> {
+    let member = require_team_manager_of(&partner).await?;
     let state = app_state()?;
     let meta = request_meta();
 
@@ -291,8 +333,13 @@ pub async fn revoke_invitation(id: String) -> Result<(), AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "change_member_role")]
-pub async fn change_member_role(user_id: String, role: String, current_role: String) -> Result<(), AppError> {
-    let member = require_team_manager().await?;
+pub async fn change_member_role(
+    partner: String,
+    user_id: String,
+    role: String,
+    current_role: String,
+) -> Result<(), AppError> {
+    let member = require_team_manager_of(&partner).await?;
     let state = app_state()?;
     let meta = request_meta();
     let new_role = parse_role(&role)?;
@@ -326,8 +373,8 @@ pub async fn change_member_role(user_id: String, role: String, current_role: Str
 }
 
 #[server(prefix = "/api", endpoint = "remove_member")]
-pub async fn remove_member(user_id: String) -> Result<(), AppError> {
-    let member = require_team_manager().await?;
+pub async fn remove_member(partner: String, user_id: String) -> Result<(), AppError> {
+    let member = require_team_manager_of(&partner).await?;
     let state = app_state()?;
     let meta = request_meta();
 
@@ -494,6 +541,7 @@ pub async fn join_account(token: String) -> Result<(), AppError> {
     }
     service::accept(&mut tx, &invitation, &signed_in.user_id, now).await?;
     service::select_account(&mut tx, &signed_in.session_hash, &invitation.partner_id).await?;
+    service::touch_membership(&mut tx, &invitation.partner_id, &signed_in.user_id, now).await?;
     record_acceptance(&mut tx, &invitation, &signed_in.user_id, &meta.ip, now).await?;
     tx.commit().await?;
 
@@ -513,6 +561,7 @@ pub async fn switch_account(partner_number: String) -> Result<(), AppError> {
         return Err(AppError::NotFound("You are not a member of that account.".into()));
     };
     service::select_account(&state.db, &signed_in.session_hash, &target.partner_id).await?;
+    service::touch_membership(&state.db, &target.partner_id, &signed_in.user_id, state.clock.now_ms()).await?;
 
     tracing::info!(user.id = %signed_in.user_id, partner.id = %target.partner_id, "switched account");
     leptos_axum::redirect("/");

@@ -8,8 +8,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::api::{
-    AcceptInvitation, ChangeMemberRole, InvitationState, InvitationView, InviteMembers, JoinAccount, MemberView,
-    RemoveMember, ResendInvitation, RevokeInvitation, TeamView, invitation_details, team_overview,
+    AcceptInvitation, ChangeMemberRole, InvitationState, InvitationView, InviteMembers, InviteOutcome, JoinAccount,
+    MemberView, RemoveMember, ResendInvitation, RevokeInvitation, TeamView, invitation_details, team_overview,
 };
 use crate::account::api::SignOut;
 use crate::error::AppError;
@@ -48,9 +48,7 @@ pub fn TeamPage() -> impl IntoView {
     // The newest failure among the row actions; each action clears its own on success.
     let row_error = Signal::derive(move || row_errors.iter().find_map(|error| error.get()));
     let invited = move || match invite.value().get() {
-        Some(Ok(count)) => {
-            Some(if count == 1 { "Invitation sent.".to_owned() } else { format!("{count} invitations sent.") })
-        }
+        Some(Ok(outcome)) => Some(outcome),
         _ => None,
     };
 
@@ -64,7 +62,13 @@ pub fn TeamPage() -> impl IntoView {
                     Ok(view) => {
                         let actor = Actor { role: view.my_role, plan: view.plan };
                         view! {
-                            <InviteForm action=invite error=invite_error roles=grantable_roles(actor) invited />
+                            <InviteForm
+                                action=invite
+                                error=invite_error
+                                roles=grantable_roles(actor)
+                                invited
+                                partner=view.partner_number.clone()
+                            />
                             <MembersTable view=view.clone() change remove />
                             <InvitationsTable view resend revoke />
                         }
@@ -90,7 +94,8 @@ fn InviteForm(
     action: ServerAction<InviteMembers>,
     error: Signal<Option<AppError>>,
     roles: Vec<Role>,
-    invited: impl Fn() -> Option<String> + Send + Sync + 'static,
+    invited: impl Fn() -> Option<InviteOutcome> + Send + Sync + 'static,
+    partner: String,
 ) -> impl IntoView {
     let emails_message = move || error.get().and_then(|error| error.message_for("emails"));
     let role_message = move || error.get().and_then(|error| error.message_for("role"));
@@ -98,9 +103,10 @@ fn InviteForm(
     view! {
         <section class="panel" id="invite">
             <h2>"Invite team members"</h2>
-            {move || invited().map(|text| view! { <Notice>{text}</Notice> })}
+            {move || invited().map(|outcome| view! { <InviteResult outcome /> })}
             <FormAlert error=other_error />
             <ActionForm action=action>
+                <input type="hidden" name="partner" value=partner />
                 <div class="field" class:field-invalid=move || emails_message().is_some()>
                     <label for="field-emails">"Email addresses"</label>
                     <textarea
@@ -108,6 +114,7 @@ fn InviteForm(
                         name="emails"
                         rows="3"
                         placeholder="grace@example.com, alan@example.com"
+                        maxlength="6000"
                         aria-describedby="field-emails-message"
                     ></textarea>
                     <p class="field-hint">"Separate addresses with commas or new lines; up to 20 at a time. Each invitation link works for 24 hours."</p>
@@ -142,6 +149,28 @@ fn InviteForm(
     .into_any()
 }
 
+/// Whom the last invitation went to, and which emails failed.
+#[component]
+fn InviteResult(outcome: InviteOutcome) -> impl IntoView {
+    let sent = (!outcome.sent.is_empty())
+        .then(|| view! { <Notice>{format!("Invitation sent to {}.", outcome.sent.join(", "))}</Notice> });
+    let not_sent = (!outcome.not_sent.is_empty()).then(|| {
+        let text = format!(
+            "The email to {} could not be sent. The invitation is saved: use Resend below in a few minutes.",
+            outcome.not_sent.join(", ")
+        );
+        view! {
+            <div class="alert alert-error" role="alert">
+                {text}
+            </div>
+        }
+    });
+    view! {
+        {sent}
+        {not_sent}
+    }
+}
+
 #[component]
 fn MembersTable(
     view: TeamView,
@@ -155,7 +184,7 @@ fn MembersTable(
         .into_iter()
         .map(|member| {
             let is_self = member.user_id == view.my_user_id;
-            view! { <MemberRow member actor owner_count is_self change remove /> }
+            view! { <MemberRow member actor owner_count is_self change remove partner=view.partner_number.clone() /> }
         })
         .collect_view();
     view! {
@@ -189,6 +218,7 @@ fn MemberRow(
     is_self: bool,
     change: ServerAction<ChangeMemberRole>,
     remove: ServerAction<RemoveMember>,
+    partner: String,
 ) -> impl IntoView {
     let role_choices: Vec<Role> = Role::ALL
         .into_iter()
@@ -198,6 +228,7 @@ fn MemberRow(
         .collect();
     let can_change = role_choices.len() > 1;
     let can_remove = check_removal(actor, member.role, is_self, owner_count).is_ok();
+    let remove_partner = partner.clone();
     let current = member.role;
     let user_id = member.user_id.clone();
     let remove_id = member.user_id.clone();
@@ -215,6 +246,7 @@ fn MemberRow(
                 {if can_change {
                     view! {
                         <ActionForm action=change>
+                            <input type="hidden" name="partner" value=partner.clone() />
                             <input type="hidden" name="user_id" value=user_id />
                             <input type="hidden" name="current_role" value=current.as_str() />
                             <div class="inline-form">
@@ -253,6 +285,7 @@ fn MemberRow(
                                 <div class="confirm-panel">
                                     <p>{format!("Remove {} from the account? They lose access at their next click.", member.name)}</p>
                                     <ActionForm action=remove>
+                                        <input type="hidden" name="partner" value=remove_partner.clone() />
                                         <input type="hidden" name="user_id" value=remove_id />
                                         <button type="submit" class="button small danger">
                                             "Remove member"
@@ -288,7 +321,7 @@ fn InvitationsTable(
     let rows = view
         .invitations
         .into_iter()
-        .map(|invitation| view! { <InvitationRow invitation actor now resend revoke /> })
+        .map(|invitation| view! { <InvitationRow invitation actor now resend revoke partner=view.partner_number.clone() /> })
         .collect_view();
     view! {
         <section class="panel">
@@ -320,10 +353,13 @@ fn InvitationRow(
     now: i64,
     resend: ServerAction<ResendInvitation>,
     revoke: ServerAction<RevokeInvitation>,
+    partner: String,
 ) -> impl IntoView {
     let expired = now >= invitation.expires_at_ms;
     let may_manage = check_invite(actor, invitation.role).is_ok();
     let resend_id = invitation.id.clone();
+    let resend_partner = partner.clone();
+    let revoke_partner = partner;
     let revoke_id = invitation.id.clone();
     view! {
         <tr data-testid="invitation-row" data-email=invitation.email.clone()>
@@ -343,12 +379,14 @@ fn InvitationRow(
                     .then(|| {
                         view! {
                             <ActionForm action=resend>
+                                <input type="hidden" name="partner" value=resend_partner.clone() />
                                 <input type="hidden" name="id" value=resend_id />
                                 <button type="submit" class="button small">
                                     "Resend"
                                 </button>
                             </ActionForm>
                             <ActionForm action=revoke>
+                                <input type="hidden" name="partner" value=revoke_partner.clone() />
                                 <input type="hidden" name="id" value=revoke_id />
                                 <button type="submit" class="button small danger">
                                     "Revoke"
@@ -489,7 +527,7 @@ fn NewPersonForm(token: String, current: Option<String>) -> impl IntoView {
         <FormAlert error=other />
         <ActionForm action=accept>
             <input type="hidden" name="token" value=token />
-            <Field label="Your name" name="name" autocomplete="name" error />
+            <Field label="Your name" name="name" autocomplete="name" max_length=100 error />
             <PasswordField label="Password" name="password" autocomplete="new-password" hint="12 to 128 characters." error />
             <PasswordField label="Repeat the password" name="password_confirm" autocomplete="new-password" error />
             <button type="submit" class="button primary wide" disabled=move || accept.pending().get()>

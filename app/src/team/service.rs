@@ -321,6 +321,23 @@ pub async fn select_account<'c>(
     Ok(())
 }
 
+/// Records that the member used the account now.
+pub async fn touch_membership<'c>(
+    exec: impl IntoExec<'c>,
+    partner_id: &str,
+    user_id: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    execute!(
+        exec,
+        "UPDATE memberships SET last_active_at = $1 WHERE partner_id = $2 AND user_id = $3",
+        now,
+        partner_id,
+        user_id,
+    )?;
+    Ok(())
+}
+
 /// A member or open invitation whose role an account on the standard plan cannot have.
 #[derive(sqlx::FromRow, Debug)]
 pub struct EnterpriseOnlyHolder {

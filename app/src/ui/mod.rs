@@ -8,7 +8,7 @@ use leptos::server_fn::error::ServerFnUrlError;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::error::AppError;
+use crate::error::{AppError, FieldError};
 
 /// Returns the error of the last submission of `action`.
 ///
@@ -27,8 +27,40 @@ where
         }
         let query = query.read();
         let from_this_form = query.get_str("__path") == Some(S::PATH);
-        query.get_str("__err").filter(|_| from_this_form).map(ServerFnUrlError::<AppError>::decode_err)
+        query
+            .get_str("__err")
+            .filter(|_| from_this_form)
+            .map(ServerFnUrlError::<AppError>::decode_err)
+            .map(without_free_text)
     })
+}
+
+/// Replaces the wording of an error read from the URL with fixed text.
+///
+/// Anyone can craft a link with `__err` in it, so text taken from the URL would let a stranger
+/// put their own words, such as a phishing message, in the portal's error box. Only the
+/// variant and the field names (which place messages but are never shown) are kept.
+fn without_free_text(error: AppError) -> AppError {
+    match error {
+        AppError::Invalid(fields) => AppError::Invalid(
+            fields
+                .into_iter()
+                .map(|field| {
+                    FieldError::new(&field.field, "This value was not accepted. Check it and send the form again.")
+                })
+                .collect(),
+        ),
+        AppError::Forbidden(_) => AppError::Forbidden("This was not allowed. Check the details and try again.".into()),
+        AppError::NotFound(_) => AppError::NotFound("What the form referred to was not found.".into()),
+        AppError::Conflict(_) => {
+            AppError::Conflict("Something changed in the meantime. Reload the page and try again.".into())
+        }
+        AppError::Gone(_) => AppError::Gone("This link has expired or was already used. Ask for a new one.".into()),
+        AppError::Unavailable(_) => {
+            AppError::Unavailable("A service the portal needs did not respond. Try again in a few minutes.".into())
+        }
+        fixed_text => fixed_text,
+    }
 }
 
 /// A labelled input with the message for its field underneath.
@@ -40,6 +72,9 @@ pub fn Field(
     #[prop(optional)] autocomplete: &'static str,
     #[prop(optional)] hint: &'static str,
     #[prop(optional)] value: String,
+    /// Most characters the browser lets a person type; the server checks its own limits.
+    #[prop(default = 254)]
+    max_length: usize,
     #[prop(into)] error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let message = move || error.get().and_then(|error| error.message_for(name));
@@ -53,6 +88,7 @@ pub fn Field(
                 name=name
                 type=kind
                 value=value
+                maxlength=max_length
                 autocomplete=autocomplete
                 aria-invalid=move || message().is_some().to_string()
                 aria-describedby=message_id.clone()
@@ -87,6 +123,7 @@ pub fn PasswordField(
                     id=input_id
                     name=name
                     type=move || if visible.get() { "text" } else { "password" }
+                    maxlength="128"
                     autocomplete=autocomplete
                     aria-invalid=move || message().is_some().to_string()
                     aria-describedby=message_id.clone()
@@ -115,9 +152,16 @@ pub fn FormAlert(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
     move || {
         error.get().map(|error| {
             let text = error.to_string();
+            let sign_in = matches!(error, AppError::Unauthenticated).then(|| {
+                view! {
+                    " "
+                    <a href="/sign-in">"Sign in"</a>
+                }
+            });
             view! {
                 <div class="alert alert-error" role="alert">
                     {text}
+                    {sign_in}
                 </div>
             }
         })
@@ -151,5 +195,28 @@ pub fn NotFound() -> impl IntoView {
                 </p>
             </div>
         </main>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_errors_lose_their_free_text() {
+        let crafted =
+            AppError::Forbidden("Your account is locked: email your password to security@evil.example".into());
+        let shown = without_free_text(crafted).to_string();
+        assert!(!shown.contains("evil.example"), "{shown}");
+
+        let field = without_free_text(AppError::field("password", "Pay now at https://evil.example"));
+        let message = field.message_for("password").unwrap();
+        assert!(!message.contains("evil.example"), "{message}");
+
+        assert_eq!(without_free_text(AppError::WrongCredentials), AppError::WrongCredentials);
+        assert_eq!(
+            without_free_text(AppError::RateLimited { retry_after_secs: 30 }),
+            AppError::RateLimited { retry_after_secs: 30 }
+        );
     }
 }

@@ -64,7 +64,7 @@ async fn sign_up_invalid_fields_change_nothing(app: TestApp) {
         .await;
 
     assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(response.field_message("company").as_deref(), Some("Enter your company's name."));
+    assert_eq!(response.field_message("company").as_deref(), Some("Use at least 2 characters for the company name."));
     assert_eq!(response.field_message("country").as_deref(), Some("Choose your company's country."));
     assert_eq!(response.field_message("name").as_deref(), Some("Enter your name."));
     assert_eq!(response.field_message("email").as_deref(), Some("Enter an email address such as name@example.com."));
@@ -221,7 +221,7 @@ async fn sign_in_unconfirmed_rejected(app: TestApp) {
 
 async fn sign_in_rate_limited_per_account(app: TestApp) {
     app.signed_in_owner("Acme", "ada@example.com").await;
-    // The quota is 10 attempts per address; signed_in_owner used one.
+    // The quota is 10 attempts per address from one IP; signed_in_owner used one.
     for attempt in 0..9 {
         let response = app.sign_in("ada@example.com", "not the right password").await;
         assert_eq!(response.status, StatusCode::UNAUTHORIZED, "attempt {attempt}");

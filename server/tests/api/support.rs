@@ -111,9 +111,26 @@ impl TestApp {
         TestResponse { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
     }
 
-    /// Calls a server function as the WASM client does: a same-origin form POST that asks
-    /// for JSON, with the session cookie when one is given.
+    /// Calls a server function as the WASM client does: a same-origin form POST that requests
+    /// JSON, with the session cookie when one is given.
+    ///
+    /// Team changes carry the partner ID of the account their page showed. When a test leaves
+    /// `partner` out, it is filled in with the account the session has selected now, as the
+    /// team page would.
     pub async fn call(&self, name: &str, form: &[(&str, &str)], cookie: Option<&str>) -> TestResponse {
+        const TEAM_CHANGES: [&str; 5] =
+            ["invite_members", "resend_invitation", "revoke_invitation", "change_member_role", "remove_member"];
+        if !TEAM_CHANGES.contains(&name) || form.iter().any(|(key, _)| *key == "partner") {
+            return self.post_form(name, form, cookie).await;
+        }
+        let shell = self.post_form("shell", &[], cookie).await;
+        let partner = shell.json()["account"]["partner_number"].as_str().unwrap_or("").to_owned();
+        let mut with_partner = vec![("partner", partner.as_str())];
+        with_partner.extend_from_slice(form);
+        self.post_form(name, &with_partner, cookie).await
+    }
+
+    async fn post_form(&self, name: &str, form: &[(&str, &str)], cookie: Option<&str>) -> TestResponse {
         let body = serde_urlencoded(form);
         let mut request = Request::builder()
             .method(Method::POST)

@@ -170,7 +170,7 @@ async fn several_addresses_invited_at_once(app: TestApp) {
         .await;
 
     assert_eq!(response.status, StatusCode::OK);
-    assert_eq!(response.json(), 2);
+    assert_eq!(response.json()["sent"], serde_json::json!(["grace@example.com", "alan@example.com"]));
     assert_eq!(app.emails_to("grace@example.com").len(), 1);
     assert_eq!(app.emails_to("alan@example.com").len(), 1);
 }
@@ -438,6 +438,35 @@ async fn two_owners_demote_each_other_at_once(app: TestApp) {
     assert_eq!([a.status, b.status].iter().filter(|status| **status == StatusCode::OK).count(), 1);
 }
 
+async fn change_from_stale_tab_rejected(app: TestApp) {
+    let owner_a = app.signed_in_owner("Account A", "owner-a@example.com").await;
+    let owner_b = app.signed_in_owner("Account B", "owner-b@example.com").await;
+    let token = app.invite(&owner_a, "owner-b@example.com", "admin").await;
+    app.call("join_account", &[("token", &token)], Some(&owner_b)).await;
+    app.call("switch_account", &[("partner_number", "002")], Some(&owner_b)).await;
+    app.add_member(&owner_b, "oscar@example.com", "admin").await;
+    let oscar_token = app.invite(&owner_a, "oscar@example.com", "admin").await;
+    let oscar_session = app.sign_in("oscar@example.com", PASSWORD).await.session_cookie().unwrap();
+    app.call("join_account", &[("token", &oscar_token)], Some(&oscar_session)).await;
+    let oscar = app.user_id("oscar@example.com").await;
+    // One tab shows account A's team page; another tab then switches the session to B.
+    app.call("switch_account", &[("partner_number", "001")], Some(&owner_b)).await;
+    app.call("switch_account", &[("partner_number", "002")], Some(&owner_b)).await;
+    let before = app.snapshot().await;
+
+    let from_stale_tab = app.call("remove_member", &[("partner", "001"), ("user_id", &oscar)], Some(&owner_b)).await;
+    let invite = app
+        .call("invite_members", &[("partner", "001"), ("emails", "new@example.com"), ("role", "admin")], Some(&owner_b))
+        .await;
+
+    assert_eq!(from_stale_tab.status, StatusCode::CONFLICT, "{}", from_stale_tab.body);
+    assert!(from_stale_tab.body.contains("switched accounts in another tab"), "{}", from_stale_tab.body);
+    assert_eq!(invite.status, StatusCode::CONFLICT);
+    assert_eq!(app.snapshot().await, before);
+    assert_eq!(app.role_of("oscar@example.com", 1).await.as_deref(), Some("admin"));
+    assert_eq!(app.role_of("oscar@example.com", 2).await.as_deref(), Some("admin"));
+}
+
 async fn person_switches_between_accounts(app: TestApp) {
     let owner_a = app.signed_in_owner("Account A", "owner-a@example.com").await;
     let owner_b = app.signed_in_owner("Account B", "owner-b@example.com").await;
@@ -495,6 +524,7 @@ on_both_engines!(
     role_change_takes_effect_on_next_request,
     two_admins_change_same_member_at_once,
     two_owners_demote_each_other_at_once,
+    change_from_stale_tab_rejected,
     person_switches_between_accounts,
     team_page_lists_members_and_invitations,
 );
