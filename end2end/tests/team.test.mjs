@@ -123,3 +123,32 @@ test('owner invites an admin and an operator, then removes the operator', async 
   operator.assertClean();
   await Promise.all([owner.context.close(), admin.context.close(), operator.context.close()]);
 });
+
+test('a person in two accounts joins the second and switches back from the header', async () => {
+  const alpha = await stack.newContext();
+  const alphaPage = await alpha.context.newPage();
+  await newOwner(alphaPage, alpha.gotoHydrated, 'Alpha Microfinance', uniqueEmail('alpha'));
+  const beta = await stack.newContext();
+  const betaPage = await beta.context.newPage();
+  const betaEmail = uniqueEmail('beta');
+  await newOwner(betaPage, beta.gotoHydrated, 'Beta Payments', betaEmail);
+  const betaNumber = (await betaPage.locator('[data-testid=partner-id]').textContent()).trim();
+
+  await alpha.gotoHydrated(alphaPage, '/team');
+  await invite(alphaPage, betaEmail, 'Admin');
+  const message = await stack.mail.waitFor(betaEmail, { subject: 'invited you to', details: () => stack.portalLog() });
+  await beta.gotoHydrated(betaPage, extractTokenLink(message.body, stack.baseUrl, '/invitation'));
+  await betaPage.getByRole('button', { name: 'Accept and join' }).click();
+  await betaPage.waitForURL((url) => url.pathname === '/');
+  await betaPage.locator('[data-testid=account-name]', { hasText: 'Alpha Microfinance' }).waitFor();
+
+  await beta.waitForHydration(betaPage);
+  await betaPage.locator('[data-testid=account-menu]').click();
+  await betaPage.locator('[data-testid=switch-account]', { hasText: 'Beta Payments' }).click();
+  await betaPage.locator('[data-testid=account-name]', { hasText: 'Beta Payments' }).waitFor();
+  assert.equal((await betaPage.locator('[data-testid=partner-id]').textContent()).trim(), betaNumber);
+
+  alpha.assertClean();
+  beta.assertClean();
+  await Promise.all([alpha.context.close(), beta.context.close()]);
+});
