@@ -58,7 +58,16 @@ pub fn PortalLayout() -> impl IntoView {
                         Ok(Some(ShellView { account: None, accounts, .. })) => {
                             view! { <NotAMember accounts /> }.into_any()
                         }
-                        Ok(None) | Err(AppError::Unauthenticated) => view! { <Redirect path="/sign-in" /> }.into_any(),
+                        Ok(None) | Err(AppError::Unauthenticated) => {
+                            // Back to this page after signing in.
+                            let here = location.pathname.get_untracked();
+                            let path = if here == "/" {
+                                "/sign-in".to_owned()
+                            } else {
+                                format!("/sign-in?next={}", crate::ui::encode_query_value(&here))
+                            };
+                            view! { <Redirect path /> }.into_any()
+                        }
                         Err(error) => {
                             let text = error.to_string();
                             view! {

@@ -75,6 +75,13 @@ pub fn TeamPage() -> impl IntoView {
                             .into_any()
                     }
                     Err(error) => {
+                        // A signed-out visitor is redirected by the layout; keep its status.
+                        #[cfg(feature = "ssr")]
+                        if error != AppError::Unauthenticated
+                            && let Some(response) = use_context::<leptos_axum::ResponseOptions>()
+                        {
+                            response.set_status(error.status_code());
+                        }
                         let text = error.to_string();
                         view! {
                             <div class="alert alert-error" role="alert">
@@ -482,7 +489,7 @@ fn AcceptChoices(token: String, email: String, has_login: bool, signed_in_as: Op
             .into_any()
         }
         (true, None) => {
-            let sign_in = format!("/sign-in?next={}", encode_component(&here));
+            let sign_in = format!("/sign-in?next={}", crate::ui::encode_query_value(&here));
             view! {
                 <p>{format!("{email} already has a Partner Portal login. Sign in to join the account.")}</p>
                 <a class="button primary wide" href=sign_in>
@@ -570,15 +577,4 @@ fn ClosedInvitation(state: InvitationState) -> impl IntoView {
             <a href="/sign-in">"Go to sign in"</a>
         </p>
     }
-}
-
-/// Percent-encodes a path for use as a query value.
-fn encode_component(value: &str) -> String {
-    value
-        .bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (byte as char).to_string(),
-            _ => format!("%{byte:02X}"),
-        })
-        .collect()
 }

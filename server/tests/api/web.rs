@@ -73,6 +73,9 @@ async fn signed_out_visitor_redirected_to_sign_in(app: TestApp) {
 
     assert!(response.status.is_redirection(), "{} {}", response.status, response.body);
     assert_eq!(response.headers.get(header::LOCATION).unwrap(), "/sign-in");
+    let team = app.get("/team", None).await;
+    assert!(team.status.is_redirection(), "{}", team.status);
+    assert_eq!(team.headers.get(header::LOCATION).unwrap(), "/sign-in?next=/team", "back to the page after signing in");
 }
 
 async fn shell_page_shows_account(app: TestApp) {
