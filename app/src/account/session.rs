@@ -85,15 +85,26 @@ pub async fn create(
         meta.user_agent.as_deref(),
     )?;
     if let Some(partner_id) = partner_id {
-        execute!(
-            &mut *tx,
-            "UPDATE memberships SET last_active_at = $1 WHERE partner_id = $2 AND user_id = $3",
-            now,
-            partner_id,
-            user_id,
-        )?;
+        touch_membership(&mut *tx, partner_id, user_id, now).await?;
     }
     Ok(secret)
+}
+
+/// Records that the member used the account now, for the team page's "Last active".
+pub async fn touch_membership<'c>(
+    exec: impl IntoExec<'c>,
+    partner_id: &str,
+    user_id: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    execute!(
+        exec,
+        "UPDATE memberships SET last_active_at = $1 WHERE partner_id = $2 AND user_id = $3",
+        now,
+        partner_id,
+        user_id,
+    )?;
+    Ok(())
 }
 
 pub async fn delete<'c>(exec: impl IntoExec<'c>, session_hash: &str) -> Result<(), sqlx::Error> {
@@ -152,6 +163,9 @@ pub async fn load(state: &AppState, session_hash: &str) -> Result<Option<SignedI
     }
     if now - row.last_seen_at > TOUCH_INTERVAL_MS {
         execute!(db, "UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2", now, session_hash)?;
+        if let Some(partner_id) = row.partner_id.as_deref() {
+            touch_membership(db, partner_id, &row.user_id, now).await?;
+        }
     }
 
     let member = match row.partner_id.as_deref() {

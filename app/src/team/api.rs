@@ -541,7 +541,7 @@ pub async fn join_account(token: String) -> Result<(), AppError> {
     }
     service::accept(&mut tx, &invitation, &signed_in.user_id, now).await?;
     service::select_account(&mut tx, &signed_in.session_hash, &invitation.partner_id).await?;
-    service::touch_membership(&mut tx, &invitation.partner_id, &signed_in.user_id, now).await?;
+    session::touch_membership(&mut tx, &invitation.partner_id, &signed_in.user_id, now).await?;
     record_acceptance(&mut tx, &invitation, &signed_in.user_id, &meta.ip, now).await?;
     tx.commit().await?;
 
@@ -561,7 +561,7 @@ pub async fn switch_account(partner_number: String) -> Result<(), AppError> {
         return Err(AppError::NotFound("You are not a member of that account.".into()));
     };
     service::select_account(&state.db, &signed_in.session_hash, &target.partner_id).await?;
-    service::touch_membership(&state.db, &target.partner_id, &signed_in.user_id, state.clock.now_ms()).await?;
+    session::touch_membership(&state.db, &target.partner_id, &signed_in.user_id, state.clock.now_ms()).await?;
 
     tracing::info!(user.id = %signed_in.user_id, partner.id = %target.partner_id, "switched account");
     leptos_axum::redirect("/");

@@ -173,6 +173,22 @@ pub struct OpenInvitation {
     pub role: String,
 }
 
+/// Returns the open invitation `id` of the account, locking its row on PostgreSQL.
+async fn lock_open_invitation_in(
+    tx: &mut Tx,
+    partner_id: &str,
+    id: &str,
+) -> Result<Option<OpenInvitation>, sqlx::Error> {
+    fetch_optional!(
+        &mut *tx,
+        OpenInvitation,
+        for update "SELECT email, role FROM invitations
+                    WHERE id = $1 AND partner_id = $2 AND accepted_at IS NULL AND revoked_at IS NULL",
+        id,
+        partner_id,
+    )
+}
+
 /// Gives an open invitation a new link and a new 24 hours. Returns the invitation and the new
 /// secret, or `None` when no open invitation with `id` exists in this account.
 pub async fn renew_invitation(
@@ -181,15 +197,7 @@ pub async fn renew_invitation(
     id: &str,
     now: i64,
 ) -> Result<Option<(OpenInvitation, String)>, sqlx::Error> {
-    let Some(invitation) = fetch_optional!(
-        &mut *tx,
-        OpenInvitation,
-        for update "SELECT email, role FROM invitations
-                    WHERE id = $1 AND partner_id = $2 AND accepted_at IS NULL AND revoked_at IS NULL",
-        id,
-        partner_id,
-    )?
-    else {
+    let Some(invitation) = lock_open_invitation_in(tx, partner_id, id).await? else {
         return Ok(None);
     };
     let secret = new_secret();
@@ -212,15 +220,7 @@ pub async fn revoke_invitation(
     id: &str,
     now: i64,
 ) -> Result<Option<OpenInvitation>, sqlx::Error> {
-    let Some(invitation) = fetch_optional!(
-        &mut *tx,
-        OpenInvitation,
-        for update "SELECT email, role FROM invitations
-                    WHERE id = $1 AND partner_id = $2 AND accepted_at IS NULL AND revoked_at IS NULL",
-        id,
-        partner_id,
-    )?
-    else {
+    let Some(invitation) = lock_open_invitation_in(tx, partner_id, id).await? else {
         return Ok(None);
     };
     execute!(&mut *tx, "UPDATE invitations SET revoked_at = $1 WHERE id = $2", now, id)?;
@@ -318,23 +318,6 @@ pub async fn select_account<'c>(
     partner_id: &str,
 ) -> Result<(), sqlx::Error> {
     execute!(exec, "UPDATE sessions SET partner_id = $1 WHERE id_hash = $2", partner_id, session_hash)?;
-    Ok(())
-}
-
-/// Records that the member used the account now.
-pub async fn touch_membership<'c>(
-    exec: impl IntoExec<'c>,
-    partner_id: &str,
-    user_id: &str,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    execute!(
-        exec,
-        "UPDATE memberships SET last_active_at = $1 WHERE partner_id = $2 AND user_id = $3",
-        now,
-        partner_id,
-        user_id,
-    )?;
     Ok(())
 }
 

@@ -7,7 +7,7 @@ use app::team::plan::{PlanChangeError, set_plan};
 use http::StatusCode;
 
 use crate::on_both_engines;
-use crate::support::{PASSWORD, TestApp};
+use crate::support::{PASSWORD, START_MS, TestApp};
 
 const NEW_PASSWORD_FORM: [(&str, &str); 3] =
     [("name", "Grace Hopper"), ("password", PASSWORD), ("password_confirm", PASSWORD)];
@@ -490,6 +490,16 @@ async fn person_switches_between_accounts(app: TestApp) {
     assert_eq!(elsewhere.status, StatusCode::NOT_FOUND);
 }
 
+async fn last_active_follows_requests(app: TestApp) {
+    let owner = app.signed_in_owner("Acme", "owner@example.com").await;
+    assert_eq!(app.scalar("SELECT last_active_at FROM memberships").await, START_MS, "set at sign-in");
+
+    app.clock.advance(5 * MINUTE_MS);
+    app.call("shell", &[], Some(&owner)).await;
+
+    assert_eq!(app.scalar("SELECT last_active_at FROM memberships").await, START_MS + 5 * MINUTE_MS);
+}
+
 async fn team_page_lists_members_and_invitations(app: TestApp) {
     let owner = app.signed_in_owner("Acme", "owner@example.com").await;
     app.add_member(&owner, "grace@example.com", "admin").await;
@@ -529,5 +539,6 @@ on_both_engines!(
     two_owners_demote_each_other_at_once,
     change_from_stale_tab_rejected,
     person_switches_between_accounts,
+    last_active_follows_requests,
     team_page_lists_members_and_invitations,
 );
