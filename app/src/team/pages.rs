@@ -75,13 +75,6 @@ pub fn TeamPage() -> impl IntoView {
                             .into_any()
                     }
                     Err(error) => {
-                        // A signed-out visitor is redirected by the layout; keep its status.
-                        #[cfg(feature = "ssr")]
-                        if error != AppError::Unauthenticated
-                            && let Some(response) = use_context::<leptos_axum::ResponseOptions>()
-                        {
-                            response.set_status(error.status_code());
-                        }
                         let text = error.to_string();
                         view! {
                             <div class="alert alert-error" role="alert">

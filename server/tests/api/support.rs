@@ -68,6 +68,7 @@ impl TestResponse {
 
 impl TestApp {
     pub async fn spawn(engine: Engine) -> TestApp {
+        let _ = tracing_subscriber::fmt().with_env_filter("warn").with_test_writer().try_init();
         let data_dir = tempfile::tempdir().expect("temporary data folder");
         let site_root = data_dir.path().join("site");
         std::fs::create_dir_all(site_root.join("pkg")).unwrap();
@@ -104,7 +105,16 @@ impl TestApp {
     }
 
     pub async fn request(&self, request: Request<Body>) -> TestResponse {
-        let response = self.router.clone().oneshot(request).await.expect("router answers");
+        let described = format!("{} {}", request.method(), request.uri());
+        // Longer than the server's own request timeout, so a stuck request fails here with a
+        // name instead of hanging the test run.
+        let response = tokio::time::timeout(
+            server::REQUEST_TIMEOUT + std::time::Duration::from_secs(5),
+            self.router.clone().oneshot(request),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{described} did not finish"))
+        .expect("router answers");
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.expect("body reads").to_bytes();
@@ -260,6 +270,14 @@ async fn create_postgres_database() -> String {
     url.to_string()
 }
 
+/// Fails a test that runs longer than two minutes, so that a stuck request or query ends the
+/// run with the test's name instead of hanging it. The longest test takes a few seconds.
+pub async fn within_time_limit(test: impl std::future::Future<Output = ()>) {
+    if tokio::time::timeout(std::time::Duration::from_secs(120), test).await.is_err() {
+        panic!("the test did not finish within 120 seconds");
+    }
+}
+
 /// Runs each named test function once on SQLite and once on PostgreSQL.
 #[macro_export]
 macro_rules! on_both_engines {
@@ -268,7 +286,8 @@ macro_rules! on_both_engines {
             $(
                 #[tokio::test]
                 async fn $name() {
-                    super::$name($crate::support::TestApp::spawn($crate::support::Engine::Sqlite).await).await;
+                    let app = $crate::support::TestApp::spawn($crate::support::Engine::Sqlite).await;
+                    $crate::support::within_time_limit(super::$name(app)).await;
                 }
             )*
         }
@@ -276,7 +295,8 @@ macro_rules! on_both_engines {
             $(
                 #[tokio::test]
                 async fn $name() {
-                    super::$name($crate::support::TestApp::spawn($crate::support::Engine::Postgres).await).await;
+                    let app = $crate::support::TestApp::spawn($crate::support::Engine::Postgres).await;
+                    $crate::support::within_time_limit(super::$name(app)).await;
                 }
             )*
         }
