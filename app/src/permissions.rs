@@ -157,7 +157,7 @@ impl FromStr for Plan {
 #[error("unknown value `{0}`")]
 pub struct UnknownValue(pub String);
 
-/// Why a role change, an invitation or a removal is not allowed.
+/// The rule that a role change, an invitation or a removal breaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum TeamRuleViolation {
     #[error("Your role does not allow managing team members.")]
@@ -201,7 +201,7 @@ pub fn check_invite(actor: Actor, role: Role) -> Result<(), TeamRuleViolation> {
 
 /// Checks that `actor` may change a member from `current` to `new`.
 ///
-/// `is_self` says whether the member is the actor; `owner_count` is the number of Owners the
+/// `is_self` is true when the member is the actor, and `owner_count` is the number of Owners the
 /// account has now, including the member if they are one.
 pub fn check_role_change(
     actor: Actor,

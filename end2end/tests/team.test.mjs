@@ -124,7 +124,7 @@ test('owner invites an admin and an operator, then removes the operator', async 
   await Promise.all([owner.context.close(), admin.context.close(), operator.context.close()]);
 });
 
-test('a person in two accounts joins the second and switches back from the header', async () => {
+test('second account: join, then switch from header', async () => {
   const alpha = await stack.newContext();
   const alphaPage = await alpha.context.newPage();
   await newOwner(alphaPage, alpha.gotoHydrated, 'Alpha Microfinance', uniqueEmail('alpha'));

@@ -31,7 +31,7 @@ use tracing::Level;
 use config::{Config, Switch};
 use middleware::OriginPolicy;
 
-/// Longest a request may run before the server gives up on it.
+/// Maximum time a request may run before the server stops it and responds 408.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Largest request body accepted, in bytes. Forms are small; uploads get their own limit.
@@ -60,7 +60,7 @@ pub fn leptos_options(config: &Config) -> anyhow::Result<LeptosOptions> {
     let output_name = std::fs::read_to_string(&name_file)
         .map_err(|error| {
             anyhow::anyhow!(
-                "could not read {} ({error}); build the browser files first with `make build`, or set SITE_ROOT to the folder that holds pkg/",
+                "could not read {} ({error}); build the browser files first with `make build`, or set SITE_ROOT to the folder that contains pkg/",
                 name_file.display()
             )
         })?
@@ -101,7 +101,7 @@ pub fn router(state: AppState, options: LeptosOptions, config: &Config) -> Route
         .layer(axum::middleware::from_fn(middleware::default_no_store))
         .layer(axum::middleware::from_fn_with_state(origin, middleware::require_same_origin))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        // A request that takes this long is stuck; answering 408 frees the connection.
+        // A request that takes this long is stuck, so a 408 response frees the connection.
         // NOTE: under heavy concurrent load, an SSR render of a signed-in page has been seen
         // to never finish (about one run in ten of the whole test suite on 2 busy cores); the
         // cause inside the Leptos render is not found yet, and this limit bounds its cost.

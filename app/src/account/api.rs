@@ -20,18 +20,18 @@ use {
     crate::infra::state::{AppState, app_state},
 };
 
-/// The same answer for every address, so the form never reveals who has an account.
+/// The same message for every address, so the form never reveals who has an account.
 pub const EMAIL_SENT_IF_ACCOUNT: &str =
     "If that address has an account that needs it, we have sent an email. Check your inbox and spam folder.";
 
-/// What opening a confirmation link did.
+/// The result of opening a confirmation link.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ConfirmOutcome {
     Confirmed,
     AlreadyConfirmed,
 }
 
-/// What the portal shell shows about the signed-in member.
+/// The signed-in member's details that the portal shell shows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ShellView {
     pub name: String,
@@ -138,7 +138,7 @@ pub async fn sign_up(
 /// Sends an email after the change that caused it was committed. A failure is logged and
 /// not shown: the person can ask for the link again from the sign-in page.
 ///
-/// Over SMTP the response does not wait for the mail server, so the time to answer does not
+/// Over SMTP the response does not wait for the mail server, so the response time does not
 /// tell whether the address has an account. NOTE: the development outbox is written before
 /// answering (tests read it at once), so there a few microseconds still differ.
 #[cfg(feature = "ssr")]
@@ -302,7 +302,7 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
 }
 
 /// Emails a new confirmation or reset link if the address has a login that needs one, and
-/// answers the same either way.
+/// responds the same either way.
 #[cfg(feature = "ssr")]
 async fn send_account_link(email: String, purpose: TokenPurpose) -> Result<(), AppError> {
     let state = app_state()?;

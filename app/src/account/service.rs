@@ -146,7 +146,7 @@ struct TokenRow {
     used_at: Option<i64>,
 }
 
-/// What opening an emailed link found.
+/// The state of an emailed link's token when it was opened.
 #[derive(Debug, PartialEq, Eq)]
 pub enum TokenState {
     /// Valid; it is now marked used.
@@ -222,7 +222,7 @@ pub async fn first_partner<'c>(exec: impl IntoExec<'c>, user_id: &str) -> Result
 }
 
 /// Deletes sessions past their idle or absolute limit and emailed tokens that expired more
-/// than a day ago. Used tokens stay until then so that a reused link still says "already used".
+/// than a day ago. Used tokens stay until then so that a reused link still shows "already used".
 pub async fn delete_expired(state: &crate::infra::state::AppState) -> Result<(), sqlx::Error> {
     let now = state.clock.now_ms();
     let settings = &state.settings;

@@ -29,7 +29,7 @@ pub enum Tx {
     Postgres(Transaction<'static, Postgres>),
 }
 
-/// What a query runs on: a pool or an open transaction. Built by [`IntoExec`].
+/// The target of a query: a pool or an open transaction. Built by [`IntoExec`].
 pub enum Exec<'c> {
     SqlitePool(&'c SqlitePool),
     Sqlite(&'c mut sqlx::SqliteConnection),
@@ -59,7 +59,7 @@ impl<'c> IntoExec<'c> for &'c mut Tx {
     }
 }
 
-/// Why the database could not be opened or migrated.
+/// An error that kept the database from opening or migrating.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
     #[error("could not create the data folder {path}: {source}")]

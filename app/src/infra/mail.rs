@@ -44,7 +44,7 @@ impl Mailer {
         Mailer::Outbox { dir, from }
     }
 
-    /// Sends `email`. Errors are returned, not logged; callers decide what the user sees.
+    /// Sends `email`. Errors are returned, not logged; callers decide what the user is shown.
     pub async fn send(&self, email: Email) -> Result<(), MailError> {
         let from = match self {
             Mailer::Smtp { from, .. } | Mailer::Outbox { from, .. } => from.clone(),

@@ -23,8 +23,8 @@ fn params() -> Params {
 /// Bounds how many hashes run at once and keeps one 19 MiB work area per slot for reuse.
 ///
 /// Allocating the work area for every hash made the process grow by about 19 MiB per
-/// sign-in under glibc's allocator, which kept the freed blocks in per-thread arenas (seen
-/// with the release binary: 3.8 GiB resident after a few hundred sign-ins). Reusing them keeps
+/// sign-in, because glibc's allocator kept the freed blocks in per-thread arenas. The release
+/// binary reached 3.8 GiB resident after a few hundred sign-ins. Reusing them keeps
 /// the memory for hashing at slots × 19 MiB.
 struct Hashing {
     slots: Arc<Semaphore>,
@@ -99,7 +99,7 @@ pub async fn hash(password: &NewPassword) -> Result<String, AppError> {
 }
 
 /// Checks `password` against a stored PHC string. With no stored hash (unknown email) it
-/// verifies against a fixed hash anyway, so that the answer takes as long either way.
+/// verifies against a fixed hash anyway, so that the response takes as long either way.
 pub async fn verify(password: &str, stored: Option<&str>) -> Result<bool, AppError> {
     let known = stored.is_some();
     let stored = stored.map(str::to_owned).unwrap_or_else(|| dummy_hash().to_owned());

@@ -1,5 +1,5 @@
 //! Server functions for the team page and for accepting invitations. Each one authenticates,
-//! loads the facts it needs, asks the permission module, changes the database in one
+//! loads the facts it needs, checks them with the permission module, changes the database in one
 //! transaction, and sends email after the commit.
 
 use leptos::prelude::*;
@@ -25,7 +25,7 @@ use {
 /// Most addresses one invitation form may carry.
 pub const MAX_INVITES_PER_REQUEST: usize = 20;
 
-/// Which invitation emails went out.
+/// The addresses whose invitation email went out, and those whose email failed.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct InviteOutcome {
     pub sent: Vec<String>,
@@ -69,11 +69,11 @@ pub struct InvitationView {
     pub expires_at_ms: i64,
 }
 
-/// What an invitation link leads to, shown on the accept page.
+/// The state of an invitation link, shown on the accept page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum InvitationState {
     /// The link works. `has_login` says whether the address already has a login;
-    /// `signed_in_as` is the address of whoever is signed in in this browser.
+    /// `signed_in_as` is the address signed in in this browser, if any.
     Open {
         partner_name: String,
         partner_number: String,

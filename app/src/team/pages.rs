@@ -17,7 +17,7 @@ use crate::permissions::{Actor, Role, check_invite, check_removal, check_role_ch
 use crate::ui::time::{format_until, format_utc};
 use crate::ui::{Field, FormAlert, Notice, PasswordField, use_action_error};
 
-/// The roles `actor` may grant, highest first.
+/// Returns the roles `actor` may grant, highest first.
 fn grantable_roles(actor: Actor) -> Vec<Role> {
     Role::ALL.into_iter().filter(|role| check_invite(actor, *role).is_ok()).collect()
 }

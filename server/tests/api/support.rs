@@ -46,7 +46,7 @@ impl TestResponse {
         serde_json::from_str(&self.body).unwrap_or_else(|error| panic!("body is not JSON ({error}): {}", self.body))
     }
 
-    /// The session cookie value this response set, if any.
+    /// Returns the session cookie value this response set, if any.
     pub fn session_cookie(&self) -> Option<String> {
         self.headers
             .get_all(header::SET_COOKIE)
@@ -56,7 +56,7 @@ impl TestResponse {
             .map(|value| value.trim_start_matches("portal_session=").split(';').next().unwrap_or("").to_owned())
     }
 
-    /// The message of the field `field` in an `Invalid` error body.
+    /// Returns the message of the field `field` in an `Invalid` error body.
     pub fn field_message(&self, field: &str) -> Option<String> {
         self.json()["Invalid"]
             .as_array()?
@@ -191,7 +191,7 @@ impl TestApp {
         self.call("sign_in", &[("email", email), ("password", password)], None).await
     }
 
-    /// Every email in the outbox addressed to `to`, oldest first, decoded to plain text.
+    /// Returns every email in the outbox addressed to `to`, oldest first, decoded to plain text.
     pub fn emails_to(&self, to: &str) -> Vec<String> {
         let Ok(entries) = std::fs::read_dir(&self.outbox) else {
             return Vec::new();
@@ -206,7 +206,7 @@ impl TestApp {
             .collect()
     }
 
-    /// The token of the newest link in an email to `to` whose URL contains `marker`.
+    /// Returns the token of the newest link in an email to `to` whose URL contains `marker`.
     pub fn token_from_email(&self, to: &str, marker: &str) -> String {
         let emails = self.emails_to(to);
         let email = emails
@@ -270,7 +270,7 @@ async fn create_postgres_database() -> String {
     url.to_string()
 }
 
-/// Fails a test that runs longer than two minutes, so that a stuck request or query ends the
+/// Fails a test that runs for more than the two-minute maximum, so that a stuck request or query ends the
 /// run with the test's name instead of hanging it. The longest test takes a few seconds.
 pub async fn within_time_limit(test: impl std::future::Future<Output = ()>) {
     if tokio::time::timeout(std::time::Duration::from_secs(120), test).await.is_err() {
@@ -337,12 +337,12 @@ impl TestApp {
         self.accept_as_new(&token, email.split('@').next().unwrap()).await
     }
 
-    /// The user id of the login with `email`.
+    /// Returns the user id of the login with `email`.
     pub async fn user_id(&self, email: &str) -> String {
         self.text(&format!("SELECT id FROM users WHERE email = '{email}'")).await.expect("user exists")
     }
 
-    /// The id of the open invitation to `email`.
+    /// Returns the id of the open invitation to `email`.
     pub async fn invitation_id(&self, email: &str) -> String {
         self.text(&format!(
             "SELECT id FROM invitations WHERE email = '{email}' AND accepted_at IS NULL AND revoked_at IS NULL"
@@ -351,7 +351,7 @@ impl TestApp {
         .expect("open invitation exists")
     }
 
-    /// The role `email` holds in the account with partner ID `number`, if a member.
+    /// Returns the role that `email` has in the account with partner ID `number`, if a member.
     pub async fn role_of(&self, email: &str, number: i64) -> Option<String> {
         self.text(&format!(
             "SELECT MAX(m.role) FROM memberships m JOIN users u ON u.id = m.user_id JOIN partners p ON p.id = m.partner_id
